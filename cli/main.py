@@ -1,0 +1,217 @@
+"""The ``prflow`` command: one subcommand per engine use case, each with ``--json``.
+
+Commands stay thin: parse options, call ``engine.service`` (or deployment/users), print.
+Errors are turned into messages and exit codes in ``cli.errors``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from cli import output
+from cli.errors import parse_json_object, reported
+from engine import clock, deployment, service, users
+from engine.context import Prflow
+from engine.store.db import read_session, write_session
+
+app = typer.Typer(no_args_is_help=True, help="prflow: run Thai office manuals as BPMN workflows.")
+users_app = typer.Typer(no_args_is_help=True, help="Users and their roles.")
+app.add_typer(users_app, name="users")
+
+AsUser = Annotated[str, typer.Option("--as", help="login of the person acting")]
+Json = Annotated[bool, typer.Option("--json", help="print JSON for scripts")]
+Paths = Annotated[list[Path], typer.Argument(help="BPMN files or folders of them")]
+
+
+def _engine() -> Prflow:
+    return Prflow.from_env()
+
+
+@app.command()
+def validate(paths: Paths, as_json: Json = False) -> None:
+    """Check BPMN files without deploying them."""
+    with reported():
+        validated = deployment.validate_files(_engine(), paths)
+        if as_json:
+            output.emit_json(
+                [{"key": s.key, "file": s.file_name, "sha256": s.sha256} for s, _ in validated]
+            )
+            return
+        for source, compiled in validated:
+            typer.echo(
+                f"ok  {source.file_name}  {source.key}  ({len(compiled.user_tasks)} user tasks)"
+            )
+
+
+@app.command()
+def deploy(paths: Paths, actor: AsUser, as_json: Json = False) -> None:
+    """Deploy BPMN files as new definition versions (all or nothing)."""
+    with reported():
+        results = deployment.deploy(_engine(), paths, actor)
+        if as_json:
+            output.emit_json(results)
+            return
+        for r in results:
+            state = "deployed" if r.created else "unchanged"
+            typer.echo(f"{state:9}  {r.key} v{r.version}  ({r.file_name})")
+
+
+@app.command()
+def start(
+    process_key: Annotated[str, typer.Argument(help="process id, e.g. website_posting")],
+    actor: AsUser,
+    data: Annotated[str, typer.Option(help="case data as a JSON object")] = "{}",
+    as_json: Json = False,
+) -> None:
+    """Start a case on the newest version of a process; prints the case id."""
+    with reported():
+        case = service.start(_engine(), process_key, parse_json_object(data, "--data"), actor)
+        if as_json:
+            output.emit_json(case)
+        else:
+            typer.echo(case.id)
+
+
+@app.command()
+def inbox(
+    actor: Annotated[str | None, typer.Option("--as", help="a person's inbox")] = None,
+    role: Annotated[str | None, typer.Option(help="all open tasks of a role")] = None,
+    as_json: Json = False,
+) -> None:
+    """Open tasks, most urgent first."""
+    with reported():
+        if actor is None and role is None:
+            raise typer.BadParameter("give --as LOGIN or --role ROLE")
+        tasks = service.inbox(_engine(), actor=actor, role=role)
+        if as_json:
+            output.emit_json(tasks)
+            return
+        output.table(
+            ["task", "case", "process", "step", "role", "status", "assignee", "due"],
+            [
+                [
+                    str(t.id),
+                    str(t.case_id),
+                    f"{t.process_key} v{t.version}",
+                    t.element_id,
+                    t.role,
+                    t.status,
+                    t.assignee or "-",
+                    output.when(t.due_at),
+                ]
+                for t in tasks
+            ],
+        )
+
+
+@app.command()
+def claim(task_id: int, actor: AsUser, as_json: Json = False) -> None:
+    """Take a task so nobody else works on it."""
+    with reported():
+        _print_task(service.claim(_engine(), task_id, actor), as_json)
+
+
+@app.command()
+def unclaim(task_id: int, actor: AsUser, as_json: Json = False) -> None:
+    """Give a claimed task back to its role."""
+    with reported():
+        _print_task(service.unclaim(_engine(), task_id, actor), as_json)
+
+
+@app.command()
+def complete(
+    task_id: int,
+    actor: AsUser,
+    data: Annotated[str, typer.Option(help="form data as a JSON object")] = "{}",
+    case_version: Annotated[int | None, typer.Option(help="refuse if the case moved on")] = None,
+    as_json: Json = False,
+) -> None:
+    """Complete a task with its form data; the case moves on."""
+    with reported():
+        form = parse_json_object(data, "--data")
+        _print_task(service.complete(_engine(), task_id, form, actor, case_version), as_json)
+
+
+@app.command()
+def show(case_id: int, as_json: Json = False) -> None:
+    """A case: its version, status, data and every task so far."""
+    with reported():
+        case = service.show(_engine(), case_id)
+        if as_json:
+            output.emit_json(case)
+            return
+        typer.echo(f"case {case.id}: {case.process_key} v{case.version} ({case.process_name})")
+        typer.echo(
+            f"status {case.status}, started {output.when(case.started_at)} by {case.started_by}"
+        )
+        output.table(
+            ["task", "step", "role", "status", "by", "created", "done", "due"],
+            [
+                [
+                    str(t.id),
+                    t.element_id,
+                    t.role,
+                    t.status,
+                    t.completed_by or t.assignee or "-",
+                    output.when(t.created_at),
+                    output.when(t.completed_at),
+                    output.when(t.due_at),
+                ]
+                for t in case.tasks
+            ],
+        )
+
+
+def _print_task(task: service.TaskView, as_json: bool) -> None:
+    if as_json:
+        output.emit_json(task)
+    else:
+        who = task.completed_by or task.assignee or "-"
+        typer.echo(f"task {task.id} ({task.element_id}) is {task.status} [{who}]")
+
+
+@users_app.command("add")
+def users_add(
+    login: str,
+    role: Annotated[list[str], typer.Option(help="a role the user holds (repeatable)")],
+    name: Annotated[str, typer.Option(help="display name")] = "",
+    unit: Annotated[str, typer.Option(help="office unit")] = "",
+    actor: Annotated[str, typer.Option("--by", help="who is adding the user (logged)")] = "admin",
+    as_json: Json = False,
+) -> None:
+    """Add a user with roles from the role catalogue (or a system role)."""
+    with reported():
+        ctx = _engine()
+        with write_session(ctx.db) as session:
+            user = users.add_user(
+                session,
+                ctx.roles,
+                login=login,
+                display_name=name,
+                unit=unit,
+                roles=role,
+                now=clock.now(),
+                actor=actor,
+            )
+        if as_json:
+            output.emit_json(user)
+        else:
+            typer.echo(f"added {user.login} ({', '.join(user.roles)})")
+
+
+@users_app.command("list")
+def users_list(as_json: Json = False) -> None:
+    """Every user and their roles."""
+    with reported():
+        with read_session(_engine().db) as session:
+            found = users.list_users(session)
+        if as_json:
+            output.emit_json(found)
+            return
+        output.table(
+            ["login", "name", "unit", "roles"],
+            [[u.login, u.display_name, u.unit, ",".join(u.roles)] for u in found],
+        )

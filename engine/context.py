@@ -1,0 +1,61 @@
+"""The running engine's shared parts: database, role catalogue, calendar, workflow cache.
+
+One ``Prflow`` object per process. Opening it migrates the database to the newest schema.
+The role catalogue and calendar are loaded from the processes folder on first use. The
+workflow cache keeps restored SpiffWorkflow objects by case id together with the case's
+``lock_version``; a command takes the object out of the cache while it works and puts it
+back only after its transaction committed, so a failed step never leaves a half-advanced
+workflow behind (SpiffWorkflow does not roll back in memory).
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from functools import cached_property
+from typing import Any
+
+from sqlalchemy import Engine
+
+from engine.calendar import WorkingCalendar
+from engine.roles import RoleCatalogue
+from engine.settings import Settings
+from engine.store.db import connect, migrate
+
+WORKFLOW_CACHE_SIZE = 512
+
+
+class Prflow:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.db: Engine = connect(settings.database_url)
+        migrate(self.db)
+        self._workflows: OrderedDict[int, tuple[int, Any]] = OrderedDict()
+
+    @classmethod
+    def from_env(cls) -> Prflow:
+        return cls(Settings.from_env())
+
+    @cached_property
+    def roles(self) -> RoleCatalogue:
+        return RoleCatalogue.load(self.settings.roles_file)
+
+    @cached_property
+    def calendar(self) -> WorkingCalendar:
+        return WorkingCalendar.thai(self.settings.holidays_file)
+
+    def take_workflow(self, case_id: int, lock_version: int) -> Any | None:
+        """Remove and return the cached workflow if it is at ``lock_version``."""
+        cached = self._workflows.pop(case_id, None)
+        if cached is not None and cached[0] == lock_version:
+            return cached[1]
+        return None
+
+    def keep_workflow(self, case_id: int, lock_version: int, workflow: Any) -> None:
+        self._workflows[case_id] = (lock_version, workflow)
+        self._workflows.move_to_end(case_id)
+        while len(self._workflows) > WORKFLOW_CACHE_SIZE:
+            self._workflows.popitem(last=False)
+
+    def close(self) -> None:
+        self._workflows.clear()
+        self.db.dispose()

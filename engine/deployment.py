@@ -1,0 +1,150 @@
+"""Validating and deploying BPMN files as immutable, numbered definition versions.
+
+A deploy of several files is all-or-nothing: every file is validated first, and only when
+all pass are the changed ones stored, in one transaction. A file whose content equals the
+newest version of its process creates nothing. Running cases keep the version they
+started on; new cases pin the newest.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from sqlmodel import Session, col, select
+
+from engine import clock, events
+from engine.context import Prflow
+from engine.definitions import (
+    CompiledDefinition,
+    InvalidDefinition,
+    Problem,
+    Source,
+    compiled_for,
+    read_source,
+    validate,
+)
+from engine.errors import InvalidInput, NotFound
+from engine.events import EventType
+from engine.store.db import write_session
+from engine.store.tables import Definition
+from engine.users import get_user, require_role
+
+
+@dataclass(frozen=True)
+class Deployed:
+    key: str
+    version: int
+    sha256: str
+    file_name: str
+    created: bool
+
+
+def bpmn_files(paths: Iterable[Path]) -> list[Path]:
+    """Expand folders to their ``*.bpmn`` files; refuse paths that do not exist."""
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files.extend(sorted(path.glob("*.bpmn")))
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise InvalidInput(f"{path}: no such file or folder")
+    if not files:
+        raise InvalidInput("no .bpmn files found in the given paths")
+    return files
+
+
+def validate_files(ctx: Prflow, paths: Iterable[Path]) -> list[tuple[Source, CompiledDefinition]]:
+    """Validate every file; raise one ``InvalidDefinition`` listing all problems found."""
+    problems: list[Problem] = []
+    valid: list[tuple[Source, CompiledDefinition]] = []
+    keys: dict[str, str] = {}
+    for path in bpmn_files(paths):
+        try:
+            source = read_source(path)
+            compiled = validate(source, ctx.roles)
+        except InvalidDefinition as err:
+            problems.extend(err.problems)
+            continue
+        if source.key in keys:
+            problems.append(
+                Problem(
+                    source.file_name,
+                    None,
+                    source.key,
+                    f"process id {source.key!r} is also defined in {keys[source.key]}; "
+                    "give each process its own id",
+                    "duplicate-key",
+                )
+            )
+        keys[source.key] = source.file_name
+        valid.append((source, compiled))
+    if problems:
+        raise InvalidDefinition(problems)
+    return valid
+
+
+def deploy(ctx: Prflow, paths: Iterable[Path], actor: str) -> list[Deployed]:
+    validated = validate_files(ctx, paths)
+    now = clock.now()
+    results: list[Deployed] = []
+    with write_session(ctx.db) as session:
+        require_role(get_user(session, actor), "process_owner", "deploy definitions")
+        for source, _compiled in validated:
+            results.append(_store_version(session, source, actor, now))
+    return results
+
+
+def _store_version(session: Session, source: Source, actor: str, now: datetime) -> Deployed:
+    latest = latest_version(session, source.key)
+    if latest is not None and latest.sha256 == source.sha256:
+        return Deployed(source.key, latest.version, source.sha256, source.file_name, False)
+    version = 1 if latest is None else latest.version + 1
+    row = Definition(
+        key=source.key,
+        version=version,
+        name=source.name,
+        sha256=source.sha256,
+        file_name=Path(source.file_name).name,
+        xml=source.xml.decode("utf-8"),
+        deployed_at=now,
+        deployed_by=actor,
+    )
+    session.add(row)
+    session.flush()
+    events.append(
+        session,
+        at=row.deployed_at,
+        type=EventType.DEPLOYED,
+        actor=actor,
+        process_key=source.key,
+        version=version,
+        payload={"sha256": source.sha256, "file": row.file_name, "definition_id": row.id},
+    )
+    return Deployed(source.key, version, source.sha256, source.file_name, True)
+
+
+def latest_version(session: Session, key: str) -> Definition | None:
+    query = select(Definition).where(Definition.key == key).order_by(col(Definition.version).desc())
+    return session.exec(query.limit(1)).first()
+
+
+def require_latest(session: Session, key: str) -> Definition:
+    row = latest_version(session, key)
+    if row is None:
+        known = sorted(set(session.exec(select(Definition.key)).all()))
+        raise NotFound(
+            "process",
+            key,
+            f"deployed processes: {', '.join(known) or 'none'}; "
+            "deploy it with: prflow deploy processes/",
+        )
+    return row
+
+
+def compiled_row(row: Definition) -> CompiledDefinition:
+    """The compiled definition of a stored version (parsed once per process)."""
+    return compiled_for(row.sha256, row.xml.encode("utf-8"), row.file_name)

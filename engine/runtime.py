@@ -1,0 +1,166 @@
+"""The thin wrapper around SpiffWorkflow: create, step, save and restore one workflow.
+
+Nothing here touches the database. Two choices matter:
+
+- **State without the spec.** SpiffWorkflow's serializer writes the whole process spec into
+  every saved workflow, and restores it by rebuilding every task spec. prflow stores a
+  case's state without it and plugs in the compiled spec of the case's pinned definition
+  version (``engine.definitions`` parses each version once), so saved state is smaller and
+  restoring does no parsing.
+- **The safe script engine is set on every workflow**, new or restored: it is not part of
+  the saved JSON, and without it SpiffWorkflow would ``eval`` conditions with full builtins.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
+from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
+from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.util.task import TaskState
+
+from engine.definitions import CompiledDefinition
+from engine.errors import InvalidInput
+from engine.expressions import DueResolver, SafeScriptEngine
+
+
+class _LeanWorkflowConverter(BpmnWorkflowConverter):  # type: ignore[misc]
+    """Saves a workflow without its spec; restores it with the spec object handed in."""
+
+    def to_dict(self, workflow: BpmnWorkflow) -> dict[str, Any]:
+        dct: dict[str, Any] = super(BpmnWorkflowConverter, self).to_dict(workflow)
+        dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
+        dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
+        return dct
+
+    def from_dict(self, dct: dict[str, Any]) -> BpmnWorkflow:
+        spec = dct.pop("spec")
+        subprocess_specs = dct.pop("subprocess_specs")
+        workflow = self.target_class(spec, subprocess_specs, deserializing=True)
+        workflow.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
+        workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
+        self.set_default_attributes(workflow, dct)
+        self.subprocesses_from_dict(dct["subprocesses"], workflow)
+        workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
+        return workflow
+
+
+_REGISTRY = BpmnWorkflowSerializer.configure(SPIFF_CONFIG)
+_LeanWorkflowConverter(BpmnWorkflow, _REGISTRY)
+_SERIALIZER = BpmnWorkflowSerializer(_REGISTRY)
+SERIALIZER_VERSION: str = _SERIALIZER.VERSION
+
+
+class StepFailed(InvalidInput):
+    """SpiffWorkflow could not move the case on (e.g. a condition read a missing field)."""
+
+
+@dataclass(frozen=True)
+class WaitingTimer:
+    spiff_task_id: str
+    element_id: str
+    fire_at: datetime
+
+
+def new_workflow(
+    compiled: CompiledDefinition, data: Mapping[str, Any], resolver: DueResolver
+) -> Any:
+    workflow = BpmnWorkflow(compiled.spec, compiled.subprocess_specs)
+    workflow.script_engine = SafeScriptEngine(resolver)
+    workflow.data.update(data)
+    workflow.task_tree.data.update(data)
+    for task in workflow.get_tasks(state=TaskState.READY):
+        task.data.update(data)
+    _run(workflow, lambda: workflow.do_engine_steps())
+    return workflow
+
+
+def serialize(workflow: Any) -> str:
+    dct = _SERIALIZER.to_dict(workflow)
+    dct[_SERIALIZER.VERSION_KEY] = _SERIALIZER.VERSION
+    return json.dumps(dct, separators=(",", ":"), ensure_ascii=False)
+
+
+def restore(state: str, compiled: CompiledDefinition, resolver: DueResolver) -> Any:
+    dct = json.loads(state)
+    _SERIALIZER.migrate(dct)
+    dct["spec"] = compiled.spec
+    dct["subprocess_specs"] = compiled.subprocess_specs
+    workflow = _SERIALIZER.from_dict(dct)
+    workflow.script_engine = SafeScriptEngine(resolver)
+    return workflow
+
+
+def ready_user_tasks(workflow: Any) -> list[Any]:
+    return list(workflow.get_tasks(state=TaskState.READY, manual=True))
+
+
+def find_task(workflow: Any, spiff_task_id: str) -> Any | None:
+    return workflow.get_task_from_id(UUID(spiff_task_id))
+
+
+def complete_task(workflow: Any, spiff_task_id: str, data: Mapping[str, Any]) -> None:
+    """Complete one READY user task with the submitted data and run until the case waits."""
+    task = find_task(workflow, spiff_task_id)
+    if task is None or task.state != TaskState.READY:
+        raise StepFailed(f"workflow task {spiff_task_id} is not ready; reload the case")
+
+    def step() -> None:
+        task.data.update(data)
+        task.run()
+        workflow.do_engine_steps()
+
+    _run(workflow, step)
+
+
+def fire_due_timers(workflow: Any) -> None:
+    _run(workflow, lambda: (workflow.refresh_timers(), workflow.do_engine_steps()))
+
+
+def waiting_timers(workflow: Any) -> list[WaitingTimer]:
+    timers = []
+    for task in workflow.get_tasks(state=TaskState.WAITING):
+        definition = getattr(task.task_spec, "event_definition", None)
+        if not isinstance(definition, TimerEventDefinition):
+            continue
+        value = task._get_internal_data("event_value")
+        if not isinstance(value, str):
+            continue  # cycle timers keep a dict; prflow's diagrams use none
+        timers.append(
+            WaitingTimer(
+                str(task.id),
+                task.task_spec.bpmn_id,
+                TimerEventDefinition.get_datetime(value),
+            )
+        )
+    return timers
+
+
+def attached_task(boundary_task: Any) -> Any:
+    """The task a boundary event's task is attached to (its sibling under the split)."""
+    for sibling in boundary_task.parent.children:
+        if sibling is not boundary_task and not hasattr(sibling.task_spec, "cancel_activity"):
+            return sibling
+    raise InvalidInput(f"boundary event {boundary_task.task_spec.bpmn_id} is attached to no task")
+
+
+def is_completed(workflow: Any) -> bool:
+    return bool(workflow.is_completed())
+
+
+def _run(workflow: Any, action: Any) -> None:
+    try:
+        action()
+    except WorkflowTaskException as err:
+        cause = err.__cause__ if isinstance(err.__cause__, InvalidInput) else err
+        element = getattr(getattr(err.task, "task_spec", None), "bpmn_id", None) or "?"
+        raise StepFailed(f"the case cannot move on at {element}: {cause}") from err

@@ -1,0 +1,36 @@
+"""Which time limit applies to a user task in a given case, and when that task is due.
+
+A task's limit is its ``due`` property, unless a ``due.<field>=<value>`` property matches the
+case data (P8's service standards depend on the news type): the first match in file order
+wins. The limit text is parsed and computed by ``engine.deadlines`` on the working calendar.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from engine.calendar import WorkingCalendar
+from engine.deadlines import compute_due, parse_limit
+from engine.definitions import UserTaskInfo
+
+
+def limit_text(task: UserTaskInfo, case_data: Mapping[str, Any]) -> str | None:
+    for field, value, text in task.due_cases:
+        if str(case_data.get(field)) == value:
+            return text
+    return task.due
+
+
+def due_at(
+    task: UserTaskInfo,
+    arrived_at: datetime,
+    case_data: Mapping[str, Any],
+    calendar: WorkingCalendar,
+) -> tuple[str | None, datetime | None]:
+    """The limit text that applies and the instant the task is due (``None`` if no limit)."""
+    text = limit_text(task, case_data)
+    if text is None:
+        return None, None
+    return text, compute_due(parse_limit(text), arrived_at, calendar, case_data)

@@ -1,0 +1,101 @@
+"""Users and the roles they hold; the checks that decide who may act.
+
+Office roles come from the role catalogue (``processes/roles.toml``), the lanes of the
+diagrams. A few system roles belong to prflow itself rather than to any manual:
+``process_owner`` deploys definitions, ``auditor`` reads and exports the audit trail,
+``ops`` watches deadlines.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session, select
+
+from engine import events
+from engine.errors import Forbidden, InvalidInput, NotFound
+from engine.events import EventType
+from engine.roles import RoleCatalogue
+from engine.store.tables import User, UserRole
+
+SYSTEM_ROLES = {
+    "process_owner": "deploys process definitions",
+    "auditor": "reads case timelines and exports the audit trail",
+    "ops": "watches deadlines, overdue work and timers",
+}
+_LOGIN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
+
+
+class UnknownRole(InvalidInput):
+    def __init__(self, role: str, known: Iterable[str]) -> None:
+        self.role = role
+        super().__init__(f"unknown role {role!r}; known roles: {', '.join(sorted(known))}")
+
+
+@dataclass(frozen=True)
+class UserView:
+    login: str
+    display_name: str
+    unit: str
+    roles: tuple[str, ...]
+
+
+def known_roles(catalogue: RoleCatalogue) -> set[str]:
+    return {role.id for role in catalogue} | set(SYSTEM_ROLES)
+
+
+def add_user(
+    session: Session,
+    catalogue: RoleCatalogue,
+    *,
+    login: str,
+    display_name: str,
+    unit: str,
+    roles: list[str],
+    now: datetime,
+    actor: str,
+) -> UserView:
+    """Stage a new user with roles; refuses a bad login, a duplicate or an unknown role."""
+    if not _LOGIN.match(login):
+        raise InvalidInput(
+            f"login {login!r} is not allowed: use 2–64 lowercase letters, digits, '.', '_' or '-'"
+        )
+    if not roles:
+        raise InvalidInput(f"user {login!r} needs at least one role (--role ROLE)")
+    known = known_roles(catalogue)
+    for role in roles:
+        if role not in known:
+            raise UnknownRole(role, known)
+    if session.get(User, login) is not None:
+        raise InvalidInput(f"user {login!r} already exists")
+    session.add(User(login=login, display_name=display_name or login, unit=unit, created_at=now))
+    session.flush()
+    for role in sorted(set(roles)):
+        session.add(UserRole(login=login, role=role))
+    # Granting roles is what lets people act on cases, so auditors must see it.
+    events.append(
+        session, at=now, type=EventType.USER_ADDED, actor=actor,
+        payload={"login": login, "roles": sorted(set(roles)), "unit": unit},
+    )  # fmt: skip
+    return UserView(login, display_name or login, unit, tuple(sorted(set(roles))))
+
+
+def get_user(session: Session, login: str) -> UserView:
+    user = session.get(User, login)
+    if user is None:
+        raise NotFound("user", login, "add them with: prflow users add LOGIN --role ROLE")
+    roles = session.exec(select(UserRole.role).where(UserRole.login == login)).all()
+    return UserView(user.login, user.display_name, user.unit, tuple(sorted(roles)))
+
+
+def list_users(session: Session) -> list[UserView]:
+    return [get_user(session, login) for login in session.exec(select(User.login)).all()]
+
+
+def require_role(user: UserView, role: str, action: str) -> None:
+    if role not in user.roles:
+        held = ", ".join(user.roles) or "none"
+        raise Forbidden(user.login, action, f"it needs role {role!r}; {user.login} holds {held}")

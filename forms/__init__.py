@@ -1,0 +1,1 @@
+"""Form definitions: fields, validation and templates; comes with the forms issue."""

@@ -1,0 +1,113 @@
+"""The ``prflow`` command: a P6 case driven by separate processes, and clear errors."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from cli.main import app
+from tests.factories import P6
+
+PRFLOW = [sys.executable, "-m", "cli"]
+
+
+def run(url: str, *args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
+    """Run prflow in a new OS process, as a person at a terminal would."""
+    env = {**os.environ, "PRFLOW_DATABASE_URL": url}
+    done = subprocess.run(
+        [*PRFLOW, *args], env=env, capture_output=True, text=True, timeout=120, check=False
+    )
+    if ok:
+        assert done.returncode == 0, done.stderr
+    return done
+
+
+@pytest.fixture
+def db(database_url: str) -> str:
+    for login, role in [("owner", "process_owner"), ("somchai", "doh_it_officer"),
+                        ("malee", "doh_web_pr_officer")]:  # fmt: skip
+        result = CliRunner().invoke(
+            app, ["users", "add", login, "--role", role], env={"PRFLOW_DATABASE_URL": database_url}
+        )
+        assert result.exit_code == 0, result.output
+    return database_url
+
+
+def invoke(db: str, *args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(app, list(args), env={"PRFLOW_DATABASE_URL": db})
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_a_case_started_in_one_process_is_finished_from_others(db: str) -> None:
+    run(db, "deploy", str(P6), "--as", "owner")
+    case_id = run(db, "start", "website_posting", "--data", '{"title": "ข่าว"}', "--as", "malee")
+    case = case_id.stdout.strip()
+    for decision in ("fix", "ok"):
+        inbox = json.loads(run(db, "inbox", "--as", "somchai", "--json").stdout)
+        run(db, "complete", str(inbox[0]["id"]), "--as", "somchai", "--data", "{}")
+        inbox = json.loads(run(db, "inbox", "--as", "malee", "--json").stdout)
+        assert inbox[0]["element_id"] == "verify"
+        run(db, "complete", str(inbox[0]["id"]), "--as", "malee",
+            "--data", json.dumps({"decision": decision}))  # fmt: skip
+    store = json.loads(run(db, "inbox", "--role", "doh_web_pr_officer", "--json").stdout)[0]
+    run(db, "claim", str(store["id"]), "--as", "malee")
+    run(db, "complete", str(store["id"]), "--as", "malee")
+
+    shown = json.loads(run(db, "show", case, "--json").stdout)
+    assert shown["status"] == "completed"
+    assert [t["element_id"] for t in shown["tasks"]] == [
+        "upload", "verify", "upload", "verify", "store",
+    ]  # fmt: skip
+    text = run(db, "show", case).stdout
+    assert "website_posting v1" in text and "completed" in text
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (["start", "no_such_process", "--as", "malee"], 3,
+         "process 'no_such_process' does not exist"),
+        (["complete", "4242", "--as", "malee"], 3, "task 4242 does not exist"),
+        (["start", "website_posting", "--as", "malee", "--data", "{oops"], 2,
+         "--data is not valid JSON"),
+        (["start", "website_posting", "--as", "malee", "--data", "[1]"], 2,
+         "must be a JSON object"),
+        (["inbox", "--role", "chef"], 2, "unknown role 'chef'; known roles:"),
+        (["users", "add", "x1", "--role", "chef"], 2, "unknown role 'chef'"),
+        (["deploy", "nowhere.bpmn", "--as", "owner"], 2, "nowhere.bpmn: no such file"),
+    ],
+    ids=["unknown-process", "unknown-task", "bad-json", "not-an-object", "unknown-role",
+         "user-unknown-role", "missing-file"],
+)  # fmt: skip
+def test_bad_input_gives_a_clear_error_and_nonzero_exit(
+    db: str, args: list[str], code: int, message: str
+) -> None:
+    assert invoke(db, "deploy", str(P6), "--as", "owner")[0] == 0
+    exit_code, _, stderr = invoke(db, *args)
+    assert exit_code == code
+    assert message in stderr
+
+
+def test_wrong_role_is_refused_with_exit_4(db: str) -> None:
+    invoke(db, "deploy", str(P6), "--as", "owner")
+    invoke(db, "start", "website_posting", "--as", "malee")
+    _, out, _ = invoke(db, "inbox", "--as", "somchai", "--json")
+    task_id = json.loads(out)[0]["id"]
+    exit_code, _, stderr = invoke(db, "complete", str(task_id), "--as", "malee")
+    assert exit_code == 4
+    assert "malee may not complete task" in stderr and "doh_it_officer" in stderr
+
+
+def test_validate_reports_file_line_and_element(db: str, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.bpmn"
+    bad.write_text(P6.read_text().replace('decision == "fix"', "__import__('os')"))
+    exit_code, _, stderr = invoke(db, "validate", str(bad))
+    assert exit_code == 2
+    assert f"{bad}:" in stderr and "[Flow_fix]" in stderr and "calling a function" in stderr
+    assert invoke(db, "validate", str(P6))[0] == 0

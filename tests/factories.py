@@ -1,0 +1,46 @@
+"""Test data built through the real engine: users, deployed processes, P6 cases."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from engine import deployment, service, users
+from engine.context import Prflow
+from engine.settings import REPO_PROCESSES_DIR
+from engine.store.db import write_session
+
+P6 = REPO_PROCESSES_DIR / "website_posting.bpmn"
+
+PEOPLE = {
+    "owner": ["process_owner"],
+    "auditor": ["auditor"],
+    "somchai": ["doh_it_officer"],
+    "malee": ["doh_web_pr_officer"],
+}
+
+
+def add_people(ctx: Prflow, people: dict[str, list[str]] | None = None) -> None:
+    with write_session(ctx.db) as session:
+        for login, roles in (people or PEOPLE).items():
+            users.add_user(
+                session,
+                ctx.roles,
+                login=login,
+                display_name=login.title(),
+                unit="กพร.",
+                roles=roles,
+                now=datetime(2026, 1, 5, tzinfo=UTC),
+                actor="setup",
+            )
+
+
+def deploy(ctx: Prflow, *paths: Path) -> list[deployment.Deployed]:
+    return deployment.deploy(ctx, list(paths) or [P6], "owner")
+
+
+def open_task(ctx: Prflow, case_id: int) -> service.TaskView:
+    """The single open task of a case (P6 has one at a time)."""
+    open_tasks = [t for t in service.show(ctx, case_id).tasks if t.status in service.OPEN]
+    assert len(open_tasks) == 1, open_tasks
+    return open_tasks[0]
