@@ -29,7 +29,7 @@ from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
 from engine.errors import InvalidInput
 from engine.expressions import DUE_AT, UnsafeExpression, parse_safe
-from engine.process_rules import check_process_rules
+from engine.process_rules import check_process_tree
 from engine.roles import RoleCatalogue
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -184,21 +184,17 @@ def validate(source: Source, roles: RoleCatalogue) -> CompiledDefinition:
     # SpiffWorkflow's parse reports structural faults (a flow to a missing element) most
     # precisely, so it runs before the project rules, which would only see the symptom.
     compiled = _compile(source)
-    problems = _rule_problems(source, roles)
+    problems = _rule_problems(tree, source.file_name, roles)
     if problems:
         raise InvalidDefinition(problems)
     return compiled
 
 
-def _rule_problems(source: Source, roles: RoleCatalogue) -> list[Problem]:
-    # The project rules read a file; a source may come from the database, so hand them a copy.
-    import tempfile
-
-    with tempfile.TemporaryDirectory() as tmp:
-        copy = Path(tmp) / Path(source.file_name).name
-        copy.write_bytes(source.xml)
-        violations = check_process_rules(copy, roles)
-    return [Problem(source.file_name, v.line, v.element_id, v.message, v.rule) for v in violations]
+def _rule_problems(tree: Any, file_name: str, roles: RoleCatalogue) -> list[Problem]:
+    return [
+        Problem(file_name, v.line, v.element_id, v.message, v.rule)
+        for v in check_process_tree(tree, roles)
+    ]
 
 
 def compiled_for(sha256: str, xml: bytes, file_name: str) -> CompiledDefinition:

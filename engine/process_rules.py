@@ -18,6 +18,7 @@ from typing import Any
 
 from lxml import etree
 
+from engine.deadlines import parse_limit
 from engine.errors import EngineError
 from engine.roles import RoleCatalogue
 
@@ -68,15 +69,6 @@ class RuleViolation:
     message: str
 
 
-def _default_limit_parser() -> LimitParser | None:
-    # engine.deadlines is written alongside this module; without it the text is not parsed.
-    try:
-        from engine.deadlines import parse_limit
-    except ImportError:  # pragma: no cover - only before deadlines.py exists
-        return None
-    return parse_limit
-
-
 def check_process_rules(path: Path, roles: RoleCatalogue) -> list[RuleViolation]:
     """All project-rule violations in the BPMN file at ``path``, in document order per rule.
 
@@ -84,8 +76,12 @@ def check_process_rules(path: Path, roles: RoleCatalogue) -> list[RuleViolation]
     problem, reported before these rules run.
     """
     parser = etree.XMLParser(resolve_entities=False, no_network=True)
-    tree = etree.parse(str(path), parser=parser)
-    return _Checker(tree.getroot(), roles, _default_limit_parser()).run()
+    return check_process_tree(etree.parse(str(path), parser=parser).getroot(), roles)
+
+
+def check_process_tree(root: Any, roles: RoleCatalogue) -> list[RuleViolation]:
+    """The same rules on an already parsed document (a definition stored in the database)."""
+    return _Checker(root, roles, parse_limit).run()
 
 
 def _local(element: Any) -> str:
@@ -95,7 +91,7 @@ def _local(element: Any) -> str:
 class _Checker:
     """Runs every rule over one parsed file."""
 
-    def __init__(self, root: Any, roles: RoleCatalogue, parse_limit: LimitParser | None) -> None:
+    def __init__(self, root: Any, roles: RoleCatalogue, parse_limit: LimitParser) -> None:
         self.root = root
         self.roles = roles
         self.parse_limit = parse_limit
@@ -209,8 +205,6 @@ class _Checker:
                         f"limit is named due.<field>=<value>, e.g. "
                         f"due.news_type=meeting_summary",
                     )
-                if self.parse_limit is None:
-                    continue
                 try:
                     self.parse_limit(value)
                 except EngineError as err:  # LimitParseError; anything else is a bug to surface
