@@ -11,6 +11,7 @@ from typing import Annotated
 
 import typer
 
+from cli import demo as demo_module
 from cli import output
 from cli.errors import parse_json_object, reported
 from engine import clock, deployment, service, users
@@ -215,3 +216,10 @@ def users_list(as_json: Json = False) -> None:
             ["login", "name", "unit", "roles"],
             [[u.login, u.display_name, u.unit, ",".join(u.roles)] for u in found],
         )
+
+
+@app.command()
+def demo() -> None:
+    """Run real demo cases of all nine manuals and print cases, inboxes and a log."""
+    with reported():
+        demo_module.run_demo(_engine())

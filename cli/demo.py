@@ -1,0 +1,156 @@
+"""``prflow demo``: real cases of the nine manuals on the configured database.
+
+It adds one demo person per role (Thai names), deploys ``processes/``, and moves a case of
+every process to a telling point — P6 through two revisions to the end, P8 a meeting
+summary whose three-hour standard is running, P9 a page sent back for correction — then
+prints the cases, every inbox and the P6 event log. Everything goes through the same
+engine calls a person's commands use; running it again adds another set of cases.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+import typer
+from sqlmodel import col, select
+
+from cli import output
+from engine import clock, deployment, service, users
+from engine.context import Prflow
+from engine.errors import NotFound
+from engine.store.db import read_session, write_session
+from engine.store.tables import Event
+
+THAI_NAMES = [
+    "สมชาย ใจดี", "มาลี ศรีสุข", "ประเสริฐ วงศ์ไทย", "สุดา แก้วมณี", "วิชัย ทองคำ",
+    "นภา รุ่งเรือง", "อนันต์ สายสุวรรณ", "พรทิพย์ บุญมา", "ธีระ มั่นคง", "กาญจนา พูลสวัสดิ์",
+    "ชัยวัฒน์ ปัญญาดี", "รัตนา จันทร์เพ็ญ", "สมศักดิ์ ดวงดี", "อรุณี แสงทอง", "ปิยะ ศักดิ์ศรี",
+]  # fmt: skip
+SYSTEM_PEOPLE = {"owner": "process_owner", "auditor": "auditor", "ops": "ops"}
+
+
+@dataclass
+class Story:
+    """A case to start and the steps to take in it: (element id, form data)."""
+
+    process_key: str
+    start_data: dict[str, Any]
+    steps: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    note: str = ""
+
+
+def stories() -> list[Story]:
+    now = clock.now()
+    meeting_ended = (now - timedelta(hours=1)).isoformat(timespec="minutes")
+    return [
+        Story("website_posting", {"title": "กรมอนามัยแนะวิธีป้องกันโรคลมแดด"}, [
+            ("upload", {"url": "https://example.go.th/news/heatstroke"}),
+            ("verify", {"decision": "fix", "comments": "แก้คำบรรยายภาพ"}),
+            ("upload", {"url": "https://example.go.th/news/heatstroke"}),
+            ("verify", {"decision": "fix", "comments": "เพิ่มแหล่งที่มา"}),
+            ("upload", {"url": "https://example.go.th/news/heatstroke"}),
+            ("verify", {"decision": "ok"}),
+            ("store", {}),
+        ], "two revisions, then stored: completed"),
+        Story("news_production", {"agenda": "ประชุมผู้บริหารประจำเดือน"}, [
+            ("receive_agenda", {}),
+            ("select_and_assign", {"newsworthy": "yes", "news_type": "meeting_summary"}),
+            ("plan_news", {"category": "policy"}),
+            ("collect_information", {"meeting_ended_at": meeting_ended}),
+        ], "meeting ended an hour ago: 3-hour standard running"),
+        Story("office_website_publishing", {"subject": "ประกาศผลการจัดซื้อจัดจ้าง"}, [
+            ("prepare_information", {}),
+            ("check_content", {"decision": "fix", "comments": "แนบเอกสารไม่ครบ"}),
+        ], "content sent back to the requester"),
+        Story("pr_campaign", {"campaign": "รณรงค์ลดการใช้พลาสติก"}, [
+            ("study_data", {}), ("set_issue", {}), ("make_plan", {}), ("design_media", {}),
+            ("review_media", {}),
+        ], "waiting for the director's approval"),
+        Story("network_communication", {"network": "อสม. จังหวัดเลย"}, [
+            ("build_network", {}), ("create_channel", {}), ("set_key_message", {}),
+            ("publish_on_platform", {}),
+        ], "network members re-publishing"),
+        Story("minister_coordination", {"order": "หนังสือสั่งการด่วน"}, [
+            ("receive_order", {}), ("consider_order", {"channel": "formal"}),
+        ], "formal coordination under way"),
+        Story("pr_network_building", {}, [("study_rules", {})], "setting channels"),
+        Story("news_publishing", {}, [("consider_issue", {})], "assigning an officer"),
+        Story("coordination", {}, [], "just started"),
+    ]  # fmt: skip
+
+
+def run_demo(ctx: Prflow) -> None:
+    logins = _people(ctx)
+    deployed = deployment.deploy(ctx, [ctx.settings.processes_dir], "owner")
+    typer.echo(f"deployed {len(deployed)} processes "
+               f"({sum(d.created for d in deployed)} new versions)\n")  # fmt: skip
+    cases = []
+    for story in stories():
+        starter = logins[_first_role(ctx, story.process_key)]
+        case = service.start(ctx, story.process_key, story.start_data, starter)
+        for element_id, data in story.steps:
+            task = next(t for t in service.show(ctx, case.id).tasks
+                        if t.element_id == element_id and t.status in service.OPEN)  # fmt: skip
+            service.complete(ctx, task.id, data, logins[task.role])
+        cases.append((service.show(ctx, case.id), story.note))
+    _print_cases(cases)
+    _print_inboxes(ctx, logins)
+    _print_log(ctx, cases[0][0].id)
+
+
+def _people(ctx: Prflow) -> dict[str, str]:
+    """One person per role (login = role id with '_' as '-'); system people by role name."""
+    wanted = {role.id: role.id.replace("_", "-") for role in ctx.roles}
+    wanted.update({role: login for login, role in SYSTEM_PEOPLE.items()})
+    with write_session(ctx.db) as session:
+        for index, (role, login) in enumerate(sorted(wanted.items())):
+            try:
+                users.get_user(session, login)
+            except NotFound:
+                users.add_user(
+                    session, ctx.roles, login=login, display_name=THAI_NAMES[index % 15],
+                    unit=ctx.roles.get(role).unit if role in ctx.roles else "prflow",
+                    roles=[role], now=clock.now(), actor="demo",
+                )  # fmt: skip
+    return wanted
+
+
+def _first_role(ctx: Prflow, process_key: str) -> str:
+    with read_session(ctx.db) as session:
+        compiled = deployment.compiled_row(deployment.require_latest(session, process_key))
+    return next(iter(compiled.user_tasks.values())).role
+
+
+def _print_cases(cases: list[tuple[service.CaseView, str]]) -> None:
+    typer.echo("cases")
+    rows = []
+    for case, note in cases:
+        open_tasks = [t for t in case.tasks if t.status in service.OPEN]
+        now_at = ", ".join(f"{t.element_id} ({t.role}, due {output.when(t.due_at)})"
+                           for t in open_tasks) or "-"  # fmt: skip
+        rows.append([str(case.id), f"{case.process_key} v{case.version}", case.status, now_at,
+                     note])  # fmt: skip
+    output.table(["case", "process", "status", "open step", "story"], rows)
+
+
+def _print_inboxes(ctx: Prflow, logins: dict[str, str]) -> None:
+    typer.echo("\ninboxes (most urgent first)")
+    for login in sorted(logins.values()):
+        tasks = service.inbox(ctx, actor=login)
+        if tasks:
+            steps = ", ".join(f"#{t.id} {t.element_id}" for t in tasks)
+            typer.echo(f"  {login:22} {steps}")
+
+
+def _print_log(ctx: Prflow, case_id: int) -> None:
+    typer.echo(f"\nevent log of case {case_id} (hash-chained)")
+    with read_session(ctx.db) as session:
+        logged = session.exec(
+            select(Event).where(Event.case_id == case_id).order_by(col(Event.seq))
+        ).all()
+    output.table(
+        ["seq", "at", "event", "actor", "hash"],
+        [[str(e.seq), output.when(e.at), e.type, e.actor, e.hash[:12]] for e in logged],
+    )
