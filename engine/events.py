@@ -33,6 +33,9 @@ class EventType(StrEnum):
     TASK_COMPLETED = "task_completed"
     TASK_CANCELLED = "task_cancelled"
     TIMER_FIRED = "timer_fired"
+    DUE_RECOMPUTED = "due_recomputed"
+    CASE_PURGED = "case_purged"
+    PURGE_REFUSED = "purge_refused"
 
 
 def canonical(
@@ -100,7 +103,12 @@ def append(
     payload: dict[str, Any] | None = None,
 ) -> Event:
     """Stage one event at the end of the chain (the caller commits)."""
-    head = session.exec(select(ChainHead).where(ChainHead.id == 1).with_for_update()).one()
+    # The head is locked once per transaction and kept on the session: a command appends
+    # several events, and re-reading the row for each would only cost round trips.
+    head: ChainHead | None = session.info.get("chain_head")
+    if head is None:
+        head = session.exec(select(ChainHead).where(ChainHead.id == 1).with_for_update()).one()
+        session.info["chain_head"] = head
     event = Event(
         seq=head.seq + 1,
         at=at,

@@ -122,6 +122,57 @@ def complete_task(workflow: Any, spiff_task_id: str, data: Mapping[str, Any]) ->
     _run(workflow, step)
 
 
+def compact(workflow: Any) -> None:
+    """Drop the finished history above the tasks that are still open.
+
+    SpiffWorkflow keeps every completed task in its tree, so a case that loops through
+    verify/revise two hundred times carries two hundred rounds of tasks in its saved state
+    and walks them on every step. prflow's own task rows and event log are the history;
+    the workflow needs only the subtree from the deepest task that is an ancestor of every
+    unfinished one. That task becomes the new root and keeps its full data (saved state
+    stores a root's data whole, other tasks as deltas), so nothing a later step reads is
+    lost. Workflows with subprocesses are left alone: their parent links cross workflows.
+    """
+    if workflow.subprocesses:
+        return
+    paths = [
+        _path_from_root(task) for task in workflow.get_tasks(state=TaskState.NOT_FINISHED_MASK)
+    ]
+    if not paths:
+        return
+    new_root = None
+    for level in zip(*paths, strict=False):
+        if any(task is not level[0] for task in level):
+            break
+        new_root = level[0]
+    if new_root is None or new_root is workflow.task_tree:
+        return
+    new_root.data = dict(new_root.data)
+    new_root._parent = None
+    workflow.task_tree = new_root
+    workflow.tasks = {task.id: task for task in _subtree(new_root)}
+    if workflow.last_task is not None and workflow.last_task.id not in workflow.tasks:
+        workflow.last_task = None
+
+
+def _path_from_root(task: Any) -> list[Any]:
+    path = []
+    while task is not None:
+        path.append(task)
+        task = task.parent
+    path.reverse()
+    return path
+
+
+def _subtree(root: Any) -> list[Any]:
+    found, stack = [], [root]
+    while stack:
+        task = stack.pop()
+        found.append(task)
+        stack.extend(task.children)
+    return found
+
+
 def fire_due_timers(workflow: Any) -> None:
     _run(workflow, lambda: (workflow.refresh_timers(), workflow.do_engine_steps()))
 
@@ -160,6 +211,7 @@ def is_completed(workflow: Any) -> bool:
 def _run(workflow: Any, action: Any) -> None:
     try:
         action()
+        compact(workflow)
     except WorkflowTaskException as err:
         cause = err.__cause__ if isinstance(err.__cause__, InvalidInput) else err
         element = getattr(getattr(err.task, "task_spec", None), "bpmn_id", None) or "?"

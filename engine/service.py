@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import update
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, or_, select
 
 from engine import clock, events, runtime, task_due
@@ -209,18 +210,14 @@ def complete(
         compiled = compiled_row(definition)
         workflow = load_workflow(ctx, case, compiled, now)
         runtime.complete_task(workflow, row.spiff_task_id, data)
+        # No conditional UPDATE here, unlike claim: a racing completion of this task must
+        # also save the case, and the case's lock_version check refuses the loser.
         if row.status == READY:
-            _transition(session, row, READY, status=CLAIMED, assignee=actor, claimed_at=now)
+            row.status, row.assignee, row.claimed_at = CLAIMED, actor, now
             _event(session, row, EventType.TASK_CLAIMED, actor, now, {"implicit": True})
-        _transition(
-            session,
-            row,
-            CLAIMED,
-            status=COMPLETED,
-            completed_at=now,
-            completed_by=actor,
-            data=json.dumps(data, ensure_ascii=False, sort_keys=True),
-        )
+        row.status, row.completed_at, row.completed_by = COMPLETED, now, actor
+        row.data = json.dumps(data, ensure_ascii=False, sort_keys=True)
+        session.add(row)
         _event(session, row, EventType.TASK_COMPLETED, actor, now, {"data": data})
         mirror_and_save(
             ctx, session, case, definition, compiled, workflow, now, actor, case.lock_version
@@ -365,19 +362,26 @@ def mirror_and_save(
             _event(session, row, EventType.TASK_CANCELLED, actor, now, {}, case)
     _sync_timers(session, case.id, workflow)
     finished = runtime.is_completed(workflow)
+    state = runtime.serialize(workflow)
+    status = "completed" if finished else "running"
+    completed_at = now if finished else None
     result = session.execute(
         update(Case)
         .where(col(Case.id) == case.id, col(Case.lock_version) == loaded_version)
         .values(
-            state=runtime.serialize(workflow),
+            state=state,
             lock_version=loaded_version + 1,
-            status="completed" if finished else "running",
-            completed_at=now if finished else None,
+            status=status,
+            completed_at=completed_at,
         )
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
         actual = session.execute(select(Case.lock_version).where(Case.id == case.id)).scalar()
         raise StaleCase(case.id, loaded_version, actual)
+    # Tell the ORM what the UPDATE wrote instead of reading the (large) state back.
+    for name, value in (("state", state), ("lock_version", loaded_version + 1),
+                        ("status", status), ("completed_at", completed_at)):  # fmt: skip
+        set_committed_value(case, name, value)
     if finished:
         events.append(
             session,
@@ -389,7 +393,6 @@ def mirror_and_save(
             version=definition.version,
             payload={},
         )
-    session.refresh(case)
 
 
 def _sync_timers(session: Session, case_id: int, workflow: Any) -> None:
@@ -495,8 +498,8 @@ def _task_view(session: Session, row: TaskRow) -> TaskView:
 def _case_view(session: Session, case: Case, name: str, workflow: Any) -> CaseView:
     assert case.id is not None
     rows = session.exec(select(TaskRow).where(TaskRow.case_id == case.id).order_by(col(TaskRow.id)))
-    last = workflow.last_task
-    data = dict(last.data) if last is not None else dict(workflow.data)
+    # After compaction the last task may be gone; the root then holds the newest full data.
+    data = dict((workflow.last_task or workflow.task_tree).data)
     return CaseView(
         id=case.id,
         process_key=case.process_key,

@@ -1,0 +1,152 @@
+"""Benchmark: task completions per second, and per-step cost as a case's history grows.
+
+Runs the real engine (service.complete, one transaction per completion) on a fresh SQLite
+file (or PRFLOW_BENCH_DATABASE_URL) with P6, the website-posting verify/revise loop:
+
+1. throughput: CASES cases driven upload -> verify(ok) -> store, completions per second;
+2. history: one case looped LOOPS times through verify(fix); the mean cost of a step in
+   the first and the last ten loops, their ratio, and the saved state size;
+3. the same loop without a database: raw SpiffWorkflow (its own serializer, spec included,
+   nothing pruned) against prflow's runtime (lean state, finished history pruned), each
+   step followed by a save and restore as between two commands.
+
+Usage: .venv/bin/python bench/steps.py [--cases 200] [--loops 200]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from engine import deployment, service, users
+from engine.context import Prflow
+from engine.settings import REPO_PROCESSES_DIR, Settings
+from engine.store.db import read_session, write_session
+from engine.store.tables import Case
+
+P6 = REPO_PROCESSES_DIR / "website_posting.bpmn"
+
+
+def setup(url: str) -> Prflow:
+    ctx = Prflow(Settings(database_url=url, processes_dir=REPO_PROCESSES_DIR))
+    with write_session(ctx.db) as session:
+        for login, role in [("owner", "process_owner"), ("it", "doh_it_officer"),
+                            ("pr", "doh_web_pr_officer")]:  # fmt: skip
+            users.add_user(session, ctx.roles, login=login, display_name=login, unit="",
+                           roles=[role], now=datetime.now(UTC), actor="bench")  # fmt: skip
+    deployment.deploy(ctx, [P6], "owner")
+    return ctx
+
+
+def open_task_id(ctx: Prflow, case_id: int) -> int:
+    return next(t.id for t in service.show(ctx, case_id).tasks if t.status in service.OPEN)
+
+
+def throughput(ctx: Prflow, cases: int) -> float:
+    """Completions per second; finding each case's open task is outside the timing."""
+    case_ids = [service.start(ctx, "website_posting", {}, "pr").id for _ in range(cases)]
+    elapsed = 0.0
+    for actor, data in [("it", {}), ("pr", {"decision": "ok"}), ("pr", {})]:
+        task_ids = [open_task_id(ctx, case_id) for case_id in case_ids]
+        started = time.perf_counter()
+        for task_id in task_ids:
+            service.complete(ctx, task_id, data, actor)
+        elapsed += time.perf_counter() - started
+    return cases * 3 / elapsed
+
+
+def history(ctx: Prflow, loops: int) -> tuple[float, float, int]:
+    case_id = service.start(ctx, "website_posting", {}, "pr").id
+    costs: list[float] = []
+    for _ in range(loops):
+        loop_cost = 0.0
+        for actor, data in [("it", {}), ("pr", {"decision": "fix"})]:
+            task_id = open_task_id(ctx, case_id)
+            started = time.perf_counter()
+            service.complete(ctx, task_id, data, actor)
+            loop_cost += time.perf_counter() - started
+        costs.append(loop_cost / 2)
+    with read_session(ctx.db) as session:
+        case = session.get(Case, case_id)
+        assert case is not None
+        size = len(case.state.encode())
+    return statistics.mean(costs[:10]), statistics.mean(costs[-10:]), size
+
+
+def runtime_only(loops: int) -> dict[str, tuple[float, float]]:
+    """Per-step cost (first 10 loops, last 10 loops) of raw SpiffWorkflow and prflow."""
+    from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
+    from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+    from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+    from SpiffWorkflow.util.task import TaskState
+
+    from engine import runtime
+    from engine.definitions import read_source, validate
+    from engine.expressions import SafeScriptEngine
+    from engine.roles import RoleCatalogue
+
+    compiled = validate(read_source(P6), RoleCatalogue.load(REPO_PROCESSES_DIR / "roles.toml"))
+    raw_serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
+
+    def raw_step(workflow: object, data: dict[str, str]) -> object:
+        [task] = workflow.get_tasks(state=TaskState.READY, manual=True)  # type: ignore[attr-defined]
+        task.data.update(data)
+        task.run()
+        workflow.do_engine_steps()  # type: ignore[attr-defined]
+        restored = raw_serializer.deserialize_json(raw_serializer.serialize_json(workflow))
+        restored.script_engine = SafeScriptEngine()
+        return restored
+
+    def prflow_step(workflow: object, data: dict[str, str]) -> object:
+        [task] = runtime.ready_user_tasks(workflow)
+        runtime.complete_task(workflow, str(task.id), data)
+        return runtime.restore(runtime.serialize(workflow), compiled, lambda _t: "")
+
+    raw = BpmnWorkflow(compiled.spec)
+    raw.script_engine = SafeScriptEngine()
+    raw.do_engine_steps()
+    results = {}
+    for name, step, workflow in [
+        ("raw SpiffWorkflow", raw_step, raw),
+        ("prflow runtime", prflow_step, runtime.new_workflow(compiled, {}, lambda _t: "")),
+    ]:
+        costs = []
+        for _ in range(loops):
+            started = time.perf_counter()
+            for data in ({}, {"decision": "fix"}):
+                workflow = step(workflow, data)
+            costs.append((time.perf_counter() - started) / 2)
+        results[name] = (statistics.mean(costs[:10]), statistics.mean(costs[-10:]))
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cases", type=int, default=200)
+    parser.add_argument("--loops", type=int, default=200)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        url = os.environ.get("PRFLOW_BENCH_DATABASE_URL", f"sqlite:///{Path(tmp) / 'bench.db'}")
+        ctx = setup(url)
+        print(f"machine: {platform.node()} {platform.machine()} {os.cpu_count()} cpus, "
+              f"python {platform.python_version()}, database {url.split(':')[0]}")  # fmt: skip
+        rate = throughput(ctx, args.cases)
+        print(f"throughput: {rate:.0f} completions/s over {args.cases * 3} completions")
+        first, last, size = history(ctx, args.loops)
+        print(f"per step, first 10 loops: {first * 1000:.2f} ms")
+        print(f"per step, last 10 of {args.loops} loops: {last * 1000:.2f} ms "
+              f"(x{last / first:.1f}); saved state {size / 1024:.0f} KiB")  # fmt: skip
+        ctx.close()
+    for name, (first, last) in runtime_only(args.loops).items():
+        print(f"{name:18} per step: {first * 1000:.2f} ms first 10 loops, "
+              f"{last * 1000:.2f} ms last 10 of {args.loops} (x{last / first:.1f})")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
