@@ -1,0 +1,1 @@
+"""Reusable test support: scenario driver and the scenarios of every process."""
