@@ -4,7 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test check clean
+BROWSER_STAMP := tests/browser/node_modules/.installed
+
+.PHONY: demo test check clean system-packages
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -12,10 +14,20 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test,dev]'
 	touch $(STAMP)
 
+# Debian's chromium (and a Thai font, or Thai renders as boxes) for the diagram tests.
+system-packages:
+	@if ! command -v chromium >/dev/null || ! dpkg -s fonts-thai-tlwg >/dev/null 2>&1; then \
+		apt-get update -qq && apt-get install -y -qq chromium fonts-thai-tlwg; \
+	fi
+
+$(BROWSER_STAMP): tests/browser/package-lock.json
+	npm ci --prefix tests/browser --no-audit --no-fund --silent
+	touch $(BROWSER_STAMP)
+
 demo: $(STAMP)
 	$(BIN)/prflow demo
 
-test: $(STAMP)
+test: $(STAMP) system-packages $(BROWSER_STAMP)
 	$(BIN)/pytest -q
 
 check: $(STAMP)
