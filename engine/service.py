@@ -28,7 +28,7 @@ from engine.events import EventType
 from engine.expressions import DUE_AT, DueResolver
 from engine.store.db import read_session, write_session
 from engine.store.tables import Case, Definition, PendingTimer, TaskRow
-from engine.users import UserView, get_user, require_role
+from engine.users import UnknownRole, UserView, get_user, known_roles, require_role
 
 READY, CLAIMED, COMPLETED, CANCELLED = "ready", "claimed", "completed", "cancelled"
 OPEN = (READY, CLAIMED)
@@ -244,9 +244,9 @@ def inbox(ctx: Prflow, *, actor: str | None = None, role: str | None = None) -> 
         else:
             query = query.where(col(TaskRow.status).in_(OPEN))
         if role is not None:
-            if role not in ctx.roles and role not in {"process_owner", "auditor", "ops"}:
-                known = ", ".join(sorted(r.id for r in ctx.roles))
-                raise InvalidInput(f"unknown role {role!r}; known roles: {known}")
+            known = known_roles(ctx.roles)
+            if role not in known:
+                raise UnknownRole(role, known)
             query = query.where(col(TaskRow.role) == role)
         query = query.order_by(col(TaskRow.due_at).is_(None), col(TaskRow.due_at), col(TaskRow.id))
         return [_task_view(session, row) for row in session.exec(query).all()]
