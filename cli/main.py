@@ -13,7 +13,10 @@ import typer
 
 from cli import demo as demo_module
 from cli import output
+from cli.audit import audit_app
+from cli.deadlines import deadlines_app
 from cli.errors import parse_json_object, reported
+from cli.options import AsUser, Json
 from engine import clock, deployment, service, users
 from engine.context import Prflow
 from engine.store.db import read_session, write_session
@@ -21,9 +24,9 @@ from engine.store.db import read_session, write_session
 app = typer.Typer(no_args_is_help=True, help="prflow: run Thai office manuals as BPMN workflows.")
 users_app = typer.Typer(no_args_is_help=True, help="Users and their roles.")
 app.add_typer(users_app, name="users")
+app.add_typer(audit_app, name="audit")
+app.add_typer(deadlines_app)  # due, overdue, sweep, ontime sit at the top level
 
-AsUser = Annotated[str, typer.Option("--as", help="login of the person acting")]
-Json = Annotated[bool, typer.Option("--json", help="print JSON for scripts")]
 Paths = Annotated[list[Path], typer.Argument(help="BPMN files or folders of them")]
 
 
