@@ -105,7 +105,7 @@ def runtime_only(loops: int) -> dict[str, tuple[float, float]]:
 
     def prflow_step(workflow: object, data: dict[str, str]) -> object:
         [task] = runtime.ready_user_tasks(workflow)
-        runtime.complete_task(workflow, str(task.id), data)
+        runtime.complete_task(workflow, str(task.id), data, datetime.now(UTC))
         return runtime.restore(runtime.serialize(workflow), compiled, lambda _t: "")
 
     raw = BpmnWorkflow(compiled.spec)
@@ -114,7 +114,11 @@ def runtime_only(loops: int) -> dict[str, tuple[float, float]]:
     results = {}
     for name, step, workflow in [
         ("raw SpiffWorkflow", raw_step, raw),
-        ("prflow runtime", prflow_step, runtime.new_workflow(compiled, {}, lambda _t: "")),
+        (
+            "prflow runtime",
+            prflow_step,
+            runtime.new_workflow(compiled, {}, lambda _t: "", datetime.now(UTC)),
+        ),
     ]:
         costs = []
         for _ in range(loops):

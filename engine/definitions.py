@@ -27,6 +27,7 @@ from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
+from engine import timer_events
 from engine.errors import InvalidInput
 from engine.expressions import DUE_AT, UnsafeExpression, parse_safe
 from engine.process_rules import check_process_tree
@@ -211,6 +212,8 @@ def _compile(source: Source) -> CompiledDefinition:
         parser.add_bpmn_str(source.xml, filename=source.file_name)
         spec = parser.get_spec(source.key)
         subprocess_specs = parser.get_subprocess_specs(source.key)
+        for each in (spec, *subprocess_specs.values()):
+            timer_events.install(each)
     except ValidationException as err:
         line = int(err.line_number) if err.line_number else _line_of(source.xml, err.id)
         raise InvalidDefinition(
@@ -344,10 +347,10 @@ def _timer_problem(tag: str, text: str, event: Any) -> str | None:
             f'"PT3H" or "2026-04-10T15:00:00+07:00", or {DUE_AT}'
         )
     value = literal.value  # type: ignore[attr-defined]
+    if tag == "timeCycle":
+        return "cycle timers are not supported by prflow; use a timeDate or timeDuration"
     try:
-        if tag == "timeCycle":
-            TimerEventDefinition.parse_iso_recurring_interval(value)
-        elif tag == "timeDuration":
+        if tag == "timeDuration":
             TimerEventDefinition.parse_iso_duration(value)
         else:
             if "+" not in value[10:] and not value.endswith("Z") and "-" not in value[10:]:

@@ -31,6 +31,7 @@ from SpiffWorkflow.util.task import TaskState
 from engine.definitions import CompiledDefinition
 from engine.errors import InvalidInput
 from engine.expressions import DueResolver, SafeScriptEngine
+from engine.timer_events import stepping
 
 
 class _LeanWorkflowConverter(BpmnWorkflowConverter):  # type: ignore[misc]
@@ -72,7 +73,7 @@ class WaitingTimer:
 
 
 def new_workflow(
-    compiled: CompiledDefinition, data: Mapping[str, Any], resolver: DueResolver
+    compiled: CompiledDefinition, data: Mapping[str, Any], resolver: DueResolver, now: datetime
 ) -> Any:
     workflow = BpmnWorkflow(compiled.spec, compiled.subprocess_specs)
     workflow.script_engine = SafeScriptEngine(resolver)
@@ -80,7 +81,7 @@ def new_workflow(
     workflow.task_tree.data.update(data)
     for task in workflow.get_tasks(state=TaskState.READY):
         task.data.update(data)
-    _run(workflow, lambda: workflow.do_engine_steps())
+    _run(workflow, now, lambda: workflow.do_engine_steps())
     return workflow
 
 
@@ -108,7 +109,9 @@ def find_task(workflow: Any, spiff_task_id: str) -> Any | None:
     return workflow.get_task_from_id(UUID(spiff_task_id))
 
 
-def complete_task(workflow: Any, spiff_task_id: str, data: Mapping[str, Any]) -> None:
+def complete_task(
+    workflow: Any, spiff_task_id: str, data: Mapping[str, Any], now: datetime
+) -> None:
     """Complete one READY user task with the submitted data and run until the case waits."""
     task = find_task(workflow, spiff_task_id)
     if task is None or task.state != TaskState.READY:
@@ -119,7 +122,7 @@ def complete_task(workflow: Any, spiff_task_id: str, data: Mapping[str, Any]) ->
         task.run()
         workflow.do_engine_steps()
 
-    _run(workflow, step)
+    _run(workflow, now, step)
 
 
 def compact(workflow: Any) -> None:
@@ -173,8 +176,9 @@ def _subtree(root: Any) -> list[Any]:
     return found
 
 
-def fire_due_timers(workflow: Any) -> None:
-    _run(workflow, lambda: (workflow.refresh_timers(), workflow.do_engine_steps()))
+def fire_due_timers(workflow: Any, now: datetime) -> None:
+    """Fire the timers due strictly before ``now`` (and only those) and run on."""
+    _run(workflow, now, lambda: (workflow.refresh_timers(), workflow.do_engine_steps()), True)
 
 
 def waiting_timers(workflow: Any) -> list[WaitingTimer]:
@@ -208,9 +212,10 @@ def is_completed(workflow: Any) -> bool:
     return bool(workflow.is_completed())
 
 
-def _run(workflow: Any, action: Any) -> None:
+def _run(workflow: Any, now: datetime, action: Any, may_fire: bool = False) -> None:
     try:
-        action()
+        with stepping(now, may_fire=may_fire):
+            action()
         compact(workflow)
     except WorkflowTaskException as err:
         cause = err.__cause__ if isinstance(err.__cause__, InvalidInput) else err

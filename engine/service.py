@@ -121,7 +121,7 @@ def start(ctx: Prflow, process_key: str, data: Mapping[str, Any], actor: str) ->
                 f"start a {process_key} case",
                 f"it needs one of the roles {', '.join(sorted(lanes))}",
             )
-        workflow = runtime.new_workflow(compiled, data, due_resolver(ctx, compiled, now))
+        workflow = runtime.new_workflow(compiled, data, due_resolver(ctx, compiled, now), now)
         case = Case(
             definition_id=definition.id,
             process_key=definition.key,
@@ -209,7 +209,7 @@ def complete(
         definition = _definition(session, case.definition_id)
         compiled = compiled_row(definition)
         workflow = load_workflow(ctx, case, compiled, now)
-        runtime.complete_task(workflow, row.spiff_task_id, data)
+        runtime.complete_task(workflow, row.spiff_task_id, data, now)
         # No conditional UPDATE here, unlike claim: a racing completion of this task must
         # also save the case, and the case's lock_version check refuses the loser.
         if row.status == READY:

@@ -4,8 +4,8 @@
 
 - **Fire due timers.** Cases come from ``pending_timer`` rows (``fire_at < now``), so the
   sweep never loads a case that has nothing to do. A timer fires once its time is
-  *strictly* past ``now``, as SpiffWorkflow's own ``has_fired`` has it; the sweep decides
-  against ``now``, not the wall clock (``_fire_as_of``), so one pass is one instant. Each
+  *strictly* past ``now``, as SpiffWorkflow's own ``has_fired`` has it; it decides against
+  ``now``, not the wall clock (``engine.timer_events``), so one pass is one instant. Each
   fired timer is logged as a ``timer_fired`` event; the follow-up tasks it opens are
   mirrored into task rows by ``service.mirror_and_save``.
 - **Recompute due times after a calendar change.** A running case remembers the calendar
@@ -56,7 +56,6 @@ from engine.store.tables import Case, Definition, PendingTimer, TaskRow
 
 # Not a valid login (users.py allows no ':'), so the log can never confuse it with a person.
 SWEEP_ACTOR = "system:sweep"
-_NEVER = "9999-12-31T00:00:00+00:00"
 _RAN = TaskState.READY | TaskState.STARTED | TaskState.COMPLETED
 
 
@@ -208,7 +207,7 @@ def _fire(session: Session, case: Case, workflow: Any, now: datetime) -> list[Fi
     """Fire what is due and log one ``timer_fired`` event per timer that fired."""
     assert case.id is not None
     waiting = runtime.waiting_timers(workflow)
-    _fire_as_of(workflow, waiting, now)
+    runtime.fire_due_timers(workflow, now)
     fired: list[FiredTimer] = []
     for timer in waiting:
         spiff_task = runtime.find_task(workflow, timer.spiff_task_id)
@@ -236,34 +235,6 @@ def _fire(session: Session, case: Case, workflow: Any, now: datetime) -> list[Fi
         )
         fired.append(FiredTimer(case.id, timer.element_id, timer.spiff_task_id, timer.fire_at))
     return fired
-
-
-def _fire_as_of(workflow: Any, waiting: Sequence[runtime.WaitingTimer], now: datetime) -> None:
-    """Fire exactly the timers due before ``now``, whatever the wall clock says.
-
-    SpiffWorkflow decides with ``datetime.now()``; left alone, a timer falling due between
-    reading ``now`` and stepping would fire in a pass whose events say ``now``, before its
-    time (and an audit replay at ``now`` would not fire it). So the due ones are marked
-    fired, and the others are held back with a far-future fire time while stepping, then
-    given their own value back.
-    """
-    held: dict[str, Any] = {}
-    for timer in waiting:
-        spiff_task = runtime.find_task(workflow, timer.spiff_task_id)
-        if spiff_task is None:
-            continue
-        if timer.fire_at < now:
-            spiff_task._set_internal_data(event_fired=True)
-        else:
-            held[timer.spiff_task_id] = spiff_task._get_internal_data("event_value")
-            spiff_task._set_internal_data(event_value=_NEVER)
-    try:
-        runtime.fire_due_timers(workflow)
-    finally:
-        for spiff_task_id, value in held.items():
-            spiff_task = runtime.find_task(workflow, spiff_task_id)
-            if spiff_task is not None:
-                spiff_task._set_internal_data(event_value=value)
 
 
 def _recompute_due(

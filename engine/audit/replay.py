@@ -24,7 +24,6 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.util.task import TaskState
 from sqlmodel import Session, col, select
 
@@ -186,7 +185,7 @@ class _Replay:
             self.step(event, lambda: self._fire_timers(event.at))
 
     def _start(self, data: dict[str, Any]) -> None:
-        self.workflow = runtime.new_workflow(self.compiled, data, self.resolver())
+        self.workflow = runtime.new_workflow(self.compiled, data, self.resolver(), self.now)
 
     def complete(self, event: LoggedEvent) -> None:
         spiff_task = self.by_task_id.get(event.task_id) if event.task_id is not None else None
@@ -200,7 +199,9 @@ class _Replay:
             )
         data = event.payload.get("data", {})
         task_id = str(spiff_task.id)
-        self.step(event, lambda: runtime.complete_task(self.workflow, task_id, data), task_id)
+        self.step(
+            event, lambda: runtime.complete_task(self.workflow, task_id, data, self.now), task_id
+        )
         self.completions += 1
 
     def step(self, event: LoggedEvent, action: Any, completing: str | None = None) -> None:
@@ -280,18 +281,8 @@ class _Replay:
         return runtime.ready_user_tasks(self.workflow)
 
     def _fire_timers(self, at: datetime) -> None:
-        # SpiffWorkflow compares timers with the wall clock; a replay must use the logged
-        # instant instead, so mark every timer due by then as fired and let it run.
-        for task in self.workflow.get_tasks(state=TaskState.WAITING):
-            definition = getattr(task.task_spec, "event_definition", None)
-            value = task._get_internal_data("event_value")
-            if (
-                isinstance(definition, TimerEventDefinition)
-                and isinstance(value, str)
-                and TimerEventDefinition.get_datetime(value) <= at
-            ):
-                task._set_internal_data(event_fired=True)
-        runtime.fire_due_timers(self.workflow)
+        # Timers fire only as of an explicit instant (engine.timer_events): the logged one.
+        runtime.fire_due_timers(self.workflow, at)
 
     def resolver(self) -> DueResolver:
         def resolve(boundary_task: Any) -> str:

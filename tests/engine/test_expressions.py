@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,9 @@ from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 from engine import runtime
 from engine.expressions import MissingField, SafeScriptEngine, UnsafeExpression, evaluate
 from engine.settings import REPO_PROCESSES_DIR
+from engine.timer_events import stepping
+
+NOW = datetime(2026, 6, 8, 2, 0, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(
@@ -67,11 +71,12 @@ def test_an_unsafe_condition_cannot_run_even_if_it_skips_deploy(tmp_path: Path) 
     parser.add_bpmn_str(xml.encode(), filename="evil.bpmn")
     workflow = BpmnWorkflow(parser.get_spec("website_posting"))
     workflow.script_engine = SafeScriptEngine()
-    workflow.do_engine_steps()
+    with stepping(NOW):
+        workflow.do_engine_steps()
     upload = runtime.ready_user_tasks(workflow)[0]
-    runtime.complete_task(workflow, str(upload.id), {})
+    runtime.complete_task(workflow, str(upload.id), {}, NOW)
     verify = runtime.ready_user_tasks(workflow)[0]
 
     with pytest.raises(runtime.StepFailed, match="calling a function is not allowed"):
-        runtime.complete_task(workflow, str(verify.id), {"decision": "ok"})
+        runtime.complete_task(workflow, str(verify.id), {"decision": "ok"}, NOW)
     assert not marker.exists()

@@ -22,6 +22,7 @@ from freezegun import freeze_time
 from lxml import etree
 
 from engine import service
+from engine.audit.replay import replay
 from engine.context import Prflow
 from engine.process_rules import NS
 from engine.settings import REPO_PROCESSES_DIR
@@ -233,6 +234,9 @@ def test_p8_write_news_escalates_when_its_due_time_passes(
         ("follow_up_write_news", "esao_admin_director"),
         ("write_news", "esao_pr_officer"),
     ]
+    # The auditor's replay re-fires the logged timer at its logged instant and agrees.
+    replayed = replay(ctx, case_id)
+    assert replayed.ok, replayed.divergence
 
 
 def _open(ctx: Prflow, case_id: int) -> list[service.TaskView]:
