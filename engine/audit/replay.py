@@ -19,7 +19,7 @@ whether they were past due then.
 
 from __future__ import annotations
 
-from collections import deque
+from collections import defaultdict, deque
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -138,6 +138,13 @@ class _Replay:
         self.by_task_id: dict[int, Any] = {}  # log task id -> replayed spiff task
         self.tasks_appeared = 0
         self.completions = 0
+        # The due times the log recorded, per step, in order. Escalation timers are set from
+        # these, not recomputed: the holiday file may have changed since the case ran.
+        self.logged_dues: dict[str, deque[str]] = defaultdict(deque)
+        for event in logged:
+            due = event.payload.get("due_at")
+            if event.type == EventType.TASK_READY and isinstance(due, str):
+                self.logged_dues[event.element_id or ""].append(due)
 
     def run(self) -> ReplayResult:
         try:
@@ -183,6 +190,8 @@ class _Replay:
         elif event.type == EventType.TIMER_FIRED:
             self.settle(event)
             self.step(event, lambda: self._fire_timers(event.at))
+        elif event.type == EventType.DUE_RECOMPUTED:
+            self.move_timers(event)
 
     def _start(self, data: dict[str, Any]) -> None:
         self.workflow = runtime.new_workflow(self.compiled, data, self.resolver(), self.now)
@@ -284,15 +293,29 @@ class _Replay:
         # Timers fire only as of an explicit instant (engine.timer_events): the logged one.
         runtime.fire_due_timers(self.workflow, at)
 
+    def move_timers(self, event: LoggedEvent) -> None:
+        """A sweep moved this task's due time after a calendar change: move its timers."""
+        task = self.by_task_id.get(event.task_id) if event.task_id is not None else None
+        due = event.payload.get("due_at")
+        if task is None or not isinstance(due, str):
+            return
+        for timer in runtime.waiting_timers(self.workflow):
+            boundary = runtime.find_task(self.workflow, timer.spiff_task_id)
+            if boundary is not None and runtime.attached_task(boundary) is task:
+                boundary._set_internal_data(event_value=due)
+
     def resolver(self) -> DueResolver:
         def resolve(boundary_task: Any) -> str:
             attached = runtime.attached_task(boundary_task)
-            info = self.compiled.user_tasks.get(attached.task_spec.bpmn_id)
+            element_id = attached.task_spec.bpmn_id
+            if self.logged_dues[element_id]:
+                return self.logged_dues[element_id].popleft()
+            info = self.compiled.user_tasks.get(element_id)
             due = None
             if info is not None:
                 _, due = task_due.due_at(info, self.now, attached.data, self.ctx.calendar)
             if due is None:
-                raise InvalidInput(f"{attached.task_spec.bpmn_id} has no time limit")
+                raise InvalidInput(f"{element_id} has no time limit")
             return due.isoformat()
 
         return resolve

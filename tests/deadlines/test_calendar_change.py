@@ -11,6 +11,7 @@ import pytest
 from freezegun import freeze_time
 
 from engine import service, timers
+from engine.audit.replay import replay
 from engine.context import Prflow
 from engine.settings import REPO_PROCESSES_DIR, Settings
 from engine.store.db import read_session
@@ -111,3 +112,26 @@ def test_a_finished_case_keeps_its_due_times(
     result = timers.sweep(after, datetime(2026, 4, 18, 3, 0, tzinfo=UTC))
     assert (result.recomputed, result.cases) == ([], [])
     assert [t.due_at for t in tasks_of(after, case_id)] == dues
+
+
+def test_replay_uses_the_logged_due_times_not_todays_calendar(
+    database_url: str, processes: Path, engines: list[Prflow]
+) -> None:
+    """The case ran when Monday was a holiday; the holiday was then withdrawn, the due time
+    moved to Monday and the escalation fired on Monday. Replayed on a calendar where Monday
+    is (again) a holiday, the replay must still fire on Monday, as the log says."""
+    original = (processes / "holidays.toml").read_text(encoding="utf-8")
+    (processes / "holidays.toml").write_text(original + MONDAY_OFF, encoding="utf-8")
+    with_holiday = set_up(open_engine(engines, database_url, processes))
+    with freeze_time(STARTED):
+        case_id = service.start(with_holiday, "escalation_demo", {}, "writer").id
+    assert open_step(with_holiday, case_id, "write").due_at == NEW_DUE
+
+    (processes / "holidays.toml").write_text(original, encoding="utf-8")
+    without_holiday = open_engine(engines, database_url, processes)
+    assert [r.new_due_at for r in timers.sweep(without_holiday, STARTED).recomputed] == [OLD_DUE]
+    monday = timers.sweep(without_holiday, datetime(2026, 4, 20, 3, 30, tzinfo=UTC))
+    assert [f.fire_at for f in monday.fired] == [OLD_DUE]
+
+    replayed = replay(with_holiday, case_id)
+    assert replayed.ok, replayed.divergence
