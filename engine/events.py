@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from engine.store.tables import ChainHead, Event
+from engine.store.tables import Case, ChainHead, Event
 
 GENESIS_HASH = "0" * 64
 
@@ -127,3 +127,27 @@ def append(
     session.add(event)
     session.add(head)
     return event
+
+
+def append_for_case(
+    session: Session,
+    case: Case,
+    *,
+    at: datetime,
+    type: EventType,
+    actor: str,
+    task_id: int | None = None,
+    payload: dict[str, Any] | None = None,
+) -> Event:
+    """Stage an event about one case, stamped with the case's process and version."""
+    return append(
+        session,
+        at=at,
+        type=type,
+        actor=actor,
+        case_id=case.id,
+        task_id=task_id,
+        process_key=case.process_key,
+        version=case.version,
+        payload=payload,
+    )

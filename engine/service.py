@@ -137,16 +137,10 @@ def start(ctx: Prflow, process_key: str, data: Mapping[str, Any], actor: str) ->
         session.add(case)
         session.flush()
         assert case.id is not None
-        events.append(
-            session,
-            at=now,
-            type=EventType.CASE_STARTED,
-            actor=actor,
-            case_id=case.id,
-            process_key=definition.key,
-            version=definition.version,
+        events.append_for_case(
+            session, case, at=now, type=EventType.CASE_STARTED, actor=actor,
             payload={"data": data, "definition_id": definition.id},
-        )
+        )  # fmt: skip
         mirror_and_save(ctx, session, case, definition, compiled, workflow, now, actor, 0)
         view = _case_view(session, case, definition.name, workflow)
     ctx.keep_workflow(view.id, view.lock_version, workflow)
@@ -383,16 +377,7 @@ def mirror_and_save(
                         ("status", status), ("completed_at", completed_at)):  # fmt: skip
         set_committed_value(case, name, value)
     if finished:
-        events.append(
-            session,
-            at=now,
-            type=EventType.CASE_COMPLETED,
-            actor=actor,
-            case_id=case.id,
-            process_key=definition.key,
-            version=definition.version,
-            payload={},
-        )
+        events.append_for_case(session, case, at=now, type=EventType.CASE_COMPLETED, actor=actor)
 
 
 def _sync_timers(session: Session, case_id: int, workflow: Any) -> None:
@@ -437,18 +422,10 @@ def _event(
     payload: dict[str, Any],
     case: Case | None = None,
 ) -> None:
-    case = case or _case(session, row.case_id)
-    events.append(
-        session,
-        at=now,
-        type=type,
-        actor=actor,
-        case_id=row.case_id,
-        task_id=row.id,
-        process_key=case.process_key,
-        version=case.version,
-        payload={"element_id": row.element_id, "role": row.role, **payload},
-    )
+    events.append_for_case(
+        session, case or _case(session, row.case_id), at=now, type=type, actor=actor,
+        task_id=row.id, payload={"element_id": row.element_id, "role": row.role, **payload},
+    )  # fmt: skip
 
 
 def _task(session: Session, task_id: int) -> TaskRow:

@@ -217,15 +217,13 @@ def _fire(session: Session, case: Case, workflow: Any, now: datetime) -> list[Fi
             continue
         attached = runtime.attached_task(spiff_task)
         row = session.exec(select(TaskRow).where(TaskRow.spiff_task_id == str(attached.id))).first()
-        events.append(
+        events.append_for_case(
             session,
+            case,
             at=now,
             type=EventType.TIMER_FIRED,
             actor=SWEEP_ACTOR,
-            case_id=case.id,
             task_id=row.id if row is not None else None,
-            process_key=case.process_key,
-            version=case.version,
             payload={
                 "element_id": timer.element_id,
                 "spiff_task_id": timer.spiff_task_id,
@@ -267,15 +265,13 @@ def _recompute_due(
         row.due_text, row.due_at = due_text, due
         session.add(row)
         assert row.id is not None
-        events.append(
+        events.append_for_case(
             session,
+            case,
             at=now,
             type=EventType.DUE_RECOMPUTED,
             actor=SWEEP_ACTOR,
-            case_id=case.id,
             task_id=row.id,
-            process_key=case.process_key,
-            version=case.version,
             payload={
                 "element_id": row.element_id,
                 "role": row.role,

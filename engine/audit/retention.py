@@ -28,7 +28,6 @@ import calendar
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from lxml import etree
 from sqlmodel import Session, select
@@ -137,10 +136,11 @@ def purge(ctx: Prflow, case_id: int, actor: str) -> Purged:
         period = retention_of(definition)
         refused = _refusal(session, case, period, actor, now)
         if refused is not None:
-            _log(session, case, actor, now, EventType.PURGE_REFUSED, {
-                "reason": type(refused).__name__, "message": str(refused),
-                "retention": period.text,
-            })  # fmt: skip
+            events.append_for_case(
+                session, case, at=now, type=EventType.PURGE_REFUSED, actor=actor,
+                payload={"reason": type(refused).__name__, "message": str(refused),
+                         "retention": period.text},
+            )  # fmt: skip
         else:
             return _purge(session, case, period, actor, now)
     # Raised only now, after the refusal event committed in its own transaction.
@@ -170,26 +170,13 @@ def _purge(
     for row in [*tasks, *session.exec(select(PendingTimer).where(PendingTimer.case_id == case.id))]:
         session.delete(row)
     session.flush()
-    _log(session, case, actor, now, EventType.CASE_PURGED, {
-        "retention": period.text, "tasks_removed": len(tasks),
-        "completed_at": case.completed_at.isoformat() if case.completed_at else None,
-    })  # fmt: skip
+    events.append_for_case(
+        session, case, at=now, type=EventType.CASE_PURGED, actor=actor,
+        payload={"retention": period.text, "tasks_removed": len(tasks),
+                 "completed_at": case.completed_at.isoformat() if case.completed_at else None},
+    )  # fmt: skip
     session.delete(case)
     return Purged(case.id, case.process_key, case.version, len(tasks), period.text)
-
-
-def _log(
-    session: Session,
-    case: Case,
-    actor: str,
-    now: datetime,
-    type: EventType,
-    payload: dict[str, Any],
-) -> None:
-    events.append(
-        session, at=now, type=type, actor=actor, case_id=case.id,
-        process_key=case.process_key, version=case.version, payload=payload,
-    )  # fmt: skip
 
 
 def _add_months(start: datetime, months: int) -> datetime:
