@@ -307,6 +307,22 @@ def _engine_rules(tree: Any, file_name: str) -> list[Problem]:
                 "of this file; attach the event to an existing task",
                 "flow-ends",
             )
+    # Events may wait for time and nothing else: messages, signals and their correlation
+    # expressions would be code evaluated by SpiffWorkflow outside our interpreter.
+    for node in tree.iter():
+        if not isinstance(node.tag, str) or not node.tag.startswith(f"{{{BPMN_NS}}}"):
+            continue
+        local = etree.QName(node).localname
+        if local.endswith("EventDefinition") and local != "timerEventDefinition":
+            event = node.getparent()
+            add(
+                event,
+                f"bpmn:{local} is not supported by prflow; events may only be timers "
+                "(use a user task for a message or signal a person handles)",
+                "supported",
+            )
+        elif local in {"correlationProperty", "correlationKey", "correlationSubscription"}:
+            add(node, f"bpmn:{local} is not supported by prflow; remove it", "supported")
     for expression in tree.iter(f"{{{BPMN_NS}}}conditionExpression"):
         flow = expression.getparent()
         try:

@@ -19,6 +19,7 @@ from typing import Any
 
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
+from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 
 from engine.errors import InvalidInput
 
@@ -112,7 +113,11 @@ def _check_node(expression: str, node: ast.AST) -> None:
     if (
         isinstance(node, ast.UnaryOp)
         and isinstance(node.op, ast.USub)
-        and not isinstance(node.operand, ast.Constant)
+        and not (
+            isinstance(node.operand, ast.Constant)
+            and isinstance(node.operand.value, int | float)
+            and not isinstance(node.operand.value, bool)
+        )
     ):
         raise UnsafeExpression(expression, "unary minus applies to number literals only")
 
@@ -173,11 +178,29 @@ DUE_AT = "due_at"
 """The timer expression meaning 'the due time of the task this boundary event is attached to'."""
 
 
+class SafeEnvironment(BasePythonScriptEngineEnvironment):  # type: ignore[misc]
+    """SpiffWorkflow's script environment, minus ``eval`` and ``exec``.
+
+    Some of SpiffWorkflow's code (message correlation, for one) calls the environment
+    directly rather than the script engine, so replacing the engine's methods alone would
+    leave the default environment's plain ``eval`` reachable from a diagram.
+    """
+
+    def evaluate(self, expression: str, context: Any, external_context: Any = None) -> Any:
+        return evaluate(expression, context)
+
+    def execute(self, script: str, context: Any, external_context: Any = None) -> Any:
+        raise UnsafeExpression(script, "prflow runs no scripts")
+
+    def call_service(self, context: Any, **kwargs: Any) -> Any:
+        raise UnsafeExpression(str(kwargs.get("operation_name", "")), "prflow calls no services")
+
+
 class SafeScriptEngine(PythonScriptEngine):  # type: ignore[misc]
     """A SpiffWorkflow script engine that evaluates safe expressions and runs no scripts."""
 
     def __init__(self, due_resolver: DueResolver | None = None) -> None:
-        super().__init__()
+        super().__init__(environment=SafeEnvironment())
         self.due_resolver = due_resolver
 
     def validate(self, expression: str) -> None:

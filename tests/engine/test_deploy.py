@@ -137,3 +137,30 @@ def test_an_unquoted_timer_is_refused_at_deploy(tmp_path: Path, owner_ctx: Prflo
     assert any(
         p.element_id == "remind" and "quoted ISO-8601" in p.message for p in refused.value.problems
     ), refused.value.problems
+
+
+def test_message_events_and_correlation_expressions_are_refused(
+    owner_ctx: Prflow, tmp_path: Path
+) -> None:
+    """Correlation expressions are evaluated by SpiffWorkflow itself, outside our
+    interpreter: a diagram must not be able to carry them at all."""
+    bad = broken(
+        tmp_path, "website_posting.bpmn",
+        '<bpmn:incoming>Flow_store_end</bpmn:incoming>',
+        '<bpmn:incoming>Flow_store_end</bpmn:incoming>'
+        '<bpmn:messageEventDefinition id="med" messageRef="Msg" />',
+    )  # fmt: skip
+    bad.write_text(bad.read_text().replace(
+        '  <bpmn:collaboration id="Collaboration_website_posting">',
+        '  <bpmn:message id="Msg" name="done" />\n'
+        '  <bpmn:correlationProperty id="cp" name="cp"><bpmn:correlationPropertyRetrievalExpression'
+        ' messageRef="Msg"><bpmn:formalExpression>__import__("os").system("id")'
+        "</bpmn:formalExpression></bpmn:correlationPropertyRetrievalExpression>"
+        "</bpmn:correlationProperty>\n"
+        '  <bpmn:collaboration id="Collaboration_website_posting">',
+    ))  # fmt: skip
+    with pytest.raises(InvalidDefinition) as refused:
+        deploy(owner_ctx, bad)
+    found = {(p.element_id, p.rule) for p in refused.value.problems}
+    assert found == {("cp", "supported"), ("end", "supported")}
+    assert stored(owner_ctx) == ([], 0)

@@ -80,3 +80,19 @@ def test_an_unsafe_condition_cannot_run_even_if_it_skips_deploy(tmp_path: Path) 
     with pytest.raises(runtime.StepFailed, match="calling a function is not allowed"):
         runtime.complete_task(workflow, str(verify.id), {"decision": "ok"}, NOW)
     assert not marker.exists()
+
+
+def test_the_script_environment_spiffworkflow_calls_directly_is_safe_too() -> None:
+    """SpiffWorkflow evaluates some expressions (message correlation) through the engine's
+    environment, not the engine: that path must not reach eval either."""
+    environment = SafeScriptEngine().environment
+    with pytest.raises(UnsafeExpression, match="calling a function"):
+        environment.evaluate("__import__('os').system('id')", {})
+    with pytest.raises(UnsafeExpression, match="runs no scripts"):
+        environment.execute("import os", {})
+    assert environment.evaluate('decision == "ok"', {"decision": "ok"}) is True
+
+
+def test_unary_minus_applies_to_numbers_only() -> None:
+    with pytest.raises(UnsafeExpression, match="number literals only"):
+        evaluate('-"x" == 1', {})
