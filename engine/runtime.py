@@ -145,7 +145,11 @@ def compact(workflow: Any) -> None:
         return
     new_root = None
     for level in zip(*paths, strict=False):
-        if any(task is not level[0] for task in level):
+        # Stop at the first unfinished task too: it still needs its parent (a waiting
+        # intermediate timer inherits its data from there when it fires).
+        if any(task is not level[0] for task in level) or not level[0].has_state(
+            TaskState.FINISHED_MASK
+        ):
             break
         new_root = level[0]
     if new_root is None or new_root is workflow.task_tree:
@@ -200,10 +204,14 @@ def waiting_timers(workflow: Any) -> list[WaitingTimer]:
     return timers
 
 
+def is_boundary(task: Any) -> bool:
+    return hasattr(task.task_spec, "cancel_activity")
+
+
 def attached_task(boundary_task: Any) -> Any:
     """The task a boundary event's task is attached to (its sibling under the split)."""
     for sibling in boundary_task.parent.children:
-        if sibling is not boundary_task and not hasattr(sibling.task_spec, "cancel_activity"):
+        if sibling is not boundary_task and not is_boundary(sibling):
             return sibling
     raise InvalidInput(f"boundary event {boundary_task.task_spec.bpmn_id} is attached to no task")
 

@@ -34,6 +34,7 @@ Lock order (PostgreSQL)
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -55,6 +56,8 @@ from engine.store.db import read_session, write_session
 from engine.store.tables import Case, Definition, PendingTimer, TaskRow
 
 # Not a valid login (users.py allows no ':'), so the log can never confuse it with a person.
+_log = logging.getLogger(__name__)
+
 SWEEP_ACTOR = "system:sweep"
 _RAN = TaskState.READY | TaskState.STARTED | TaskState.COMPLETED
 
@@ -123,10 +126,13 @@ def sweep(ctx: Prflow, now: datetime | None = None) -> SweepResult:
         except (_Busy, StaleCase):
             result.skipped.append(case_id)
             continue
-        except EngineError as err:
-            # One broken case (say a condition reading a missing field) must not hold up the
-            # timers of every other case; its transaction rolled back and it is reported.
-            result.failed.append(SweepFailure(case_id, str(err)))
+        except Exception as err:
+            # One broken case (say a condition reading a missing field, or a fault of ours)
+            # must not hold up the timers of every other case; its transaction rolled back
+            # and it is reported, with the traceback in the log for a programming error.
+            if not isinstance(err, EngineError):
+                _log.exception("sweep failed on case %s", case_id)
+            result.failed.append(SweepFailure(case_id, f"{type(err).__name__}: {err}"))
             continue
         if outcome is None:
             continue
@@ -215,8 +221,13 @@ def _fire(session: Session, case: Case, workflow: Any, now: datetime) -> list[Fi
         # completed); only a timer that fired went on to run.
         if spiff_task is None or not spiff_task.state & _RAN:
             continue
-        attached = runtime.attached_task(spiff_task)
-        row = session.exec(select(TaskRow).where(TaskRow.spiff_task_id == str(attached.id))).first()
+        # A boundary timer belongs to the task it is attached to; an intermediate one to none.
+        attached = runtime.attached_task(spiff_task) if runtime.is_boundary(spiff_task) else None
+        row = (
+            session.exec(select(TaskRow).where(TaskRow.spiff_task_id == str(attached.id))).first()
+            if attached is not None
+            else None
+        )
         events.append_for_case(
             session,
             case,
@@ -228,7 +239,7 @@ def _fire(session: Session, case: Case, workflow: Any, now: datetime) -> list[Fi
                 "element_id": timer.element_id,
                 "spiff_task_id": timer.spiff_task_id,
                 "fire_at": timer.fire_at.isoformat(),
-                "attached_to": attached.task_spec.bpmn_id,
+                "attached_to": attached.task_spec.bpmn_id if attached is not None else None,
             },
         )
         fired.append(FiredTimer(case.id, timer.element_id, timer.spiff_task_id, timer.fire_at))

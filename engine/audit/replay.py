@@ -301,7 +301,11 @@ class _Replay:
             return
         for timer in runtime.waiting_timers(self.workflow):
             boundary = runtime.find_task(self.workflow, timer.spiff_task_id)
-            if boundary is not None and runtime.attached_task(boundary) is task:
+            if (
+                boundary is not None
+                and runtime.is_boundary(boundary)
+                and runtime.attached_task(boundary) is task
+            ):
                 boundary._set_internal_data(event_value=due)
 
     def resolver(self) -> DueResolver:
