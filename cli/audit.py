@@ -181,4 +181,6 @@ def purge_command(case_id: int, actor: AsUser, as_json: Json = False) -> None:
         if as_json:
             output.emit_json(done)
         else:
-            typer.echo(f"purged case {done.case_id} ({done.tasks_removed} tasks); events kept")
+            typer.echo(
+                f"purged case {done.case_id} ({done.tasks_cleared} tasks cleared); events kept"
+            )

@@ -32,6 +32,7 @@ from engine.users import UnknownRole, UserView, get_user, known_roles, require_r
 
 READY, CLAIMED, COMPLETED, CANCELLED = "ready", "claimed", "completed", "cancelled"
 OPEN = (READY, CLAIMED)
+PURGED = "purged"  # a case past its retention whose data was cleared (engine.audit.retention)
 
 
 class TaskNotOpen(Conflict):
@@ -249,6 +250,11 @@ def inbox(ctx: Prflow, *, actor: str | None = None, role: str | None = None) -> 
 def show(ctx: Prflow, case_id: int) -> CaseView:
     with read_session(ctx.db) as session:
         case = _case(session, case_id)
+        if case.status == PURGED:
+            raise Conflict(
+                f"case {case_id} was purged after its retention period; its history stays in "
+                f"the audit log: prflow audit timeline {case_id}"
+            )
         definition = _definition(session, case.definition_id)
         workflow = runtime.restore(case.state, compiled_row(definition), _no_resolver)
         return _case_view(session, case, definition.name, workflow)

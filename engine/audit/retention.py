@@ -14,8 +14,9 @@ The period is read from the case's pinned definition version, so changing the fi
 does not shorten the life of cases already started. Accepted forms: ``N years`` / ``N ปี``,
 ``N months`` / ``N เดือน``, ``N days`` / ``N วัน``.
 
-Purging removes the case's working rows (case state, task rows, pending timers) and logs
-``case_purged``. Its events stay: the log is append-only and hash-chained, and the record
+Purging clears the case's working data (workflow state, form data on task rows, pending
+timers), marks the case ``purged`` and logs ``case_purged``; the rows stay as tombstones so
+their ids are never reused. Its events stay: the log is append-only and hash-chained, and the record
 that a case existed and was purged must outlive it. A refused purge (the case is running,
 its retention has not passed, or the person may not purge) is logged as ``purge_refused``
 in a transaction of its own, committed before the error is raised, so an attempt to
@@ -37,6 +38,7 @@ from engine.context import Prflow
 from engine.definitions import NS
 from engine.errors import Conflict, EngineError, Forbidden, InvalidInput, NotFound
 from engine.events import EventType
+from engine.service import PURGED
 from engine.store.db import write_session
 from engine.store.tables import Case, Definition, PendingTimer, TaskRow
 from engine.users import get_user
@@ -90,7 +92,7 @@ class Purged:
     case_id: int
     process_key: str
     version: int
-    tasks_removed: int
+    tasks_cleared: int
     retention: str
 
 
@@ -167,15 +169,21 @@ def _purge(
 ) -> Purged:
     assert case.id is not None
     tasks = session.exec(select(TaskRow).where(TaskRow.case_id == case.id)).all()
-    for row in [*tasks, *session.exec(select(PendingTimer).where(PendingTimer.case_id == case.id))]:
+    for row in session.exec(select(PendingTimer).where(PendingTimer.case_id == case.id)):
         session.delete(row)
-    session.flush()
+    # The rows stay as tombstones with their content cleared: SQLite reuses the highest
+    # deleted rowid, and a new case or task under a purged one's id would inherit its
+    # history in the event log.
+    for task in tasks:
+        task.data = None
+        session.add(task)
+    case.state, case.status = "", PURGED
+    session.add(case)
     events.append_for_case(
         session, case, at=now, type=EventType.CASE_PURGED, actor=actor,
-        payload={"retention": period.text, "tasks_removed": len(tasks),
+        payload={"retention": period.text, "tasks_cleared": len(tasks),
                  "completed_at": case.completed_at.isoformat() if case.completed_at else None},
     )  # fmt: skip
-    session.delete(case)
     return Purged(case.id, case.process_key, case.version, len(tasks), period.text)
 
 

@@ -9,6 +9,7 @@ import pytest
 from freezegun import freeze_time
 from sqlmodel import col, select
 
+from engine import service
 from engine.audit.replay import state_at
 from engine.audit.retention import (
     CaseNotFinished,
@@ -19,7 +20,7 @@ from engine.audit.retention import (
 from engine.audit.timeline import timeline
 from engine.audit.verify import verify_chain
 from engine.context import Prflow
-from engine.errors import Forbidden, InvalidInput
+from engine.errors import Conflict, Forbidden, InvalidInput
 from engine.store.db import read_session
 from engine.store.tables import Case, Event, TaskRow
 from tests.audit.test_replay import p6_case
@@ -49,15 +50,21 @@ def test_a_purge_within_ten_years_is_refused_and_logged(p6: Prflow) -> None:
         assert session.get(Case, case_id) is not None
 
 
-def test_after_retention_the_case_rows_go_and_the_events_stay(p6: Prflow) -> None:
+def test_after_retention_the_case_data_goes_and_the_events_stay(p6: Prflow) -> None:
     with freeze_time(COMPLETED):
         case_id = p6_case(p6, ("fix", "ok"))
     with freeze_time("2036-06-08T02:00:00+00:00"):
         done = purge(p6, case_id, "owner")
-    assert (done.tasks_removed, done.retention) == (5, "10 years")
+    assert (done.tasks_cleared, done.retention) == (5, "10 years")
     with read_session(p6.db) as session:
-        assert session.get(Case, case_id) is None
-        assert session.exec(select(TaskRow).where(TaskRow.case_id == case_id)).all() == []
+        case = session.get(Case, case_id)
+        assert case is not None and (case.status, case.state) == ("purged", "")
+        tasks = session.exec(select(TaskRow).where(TaskRow.case_id == case_id)).all()
+        assert [t.data for t in tasks] == [None] * 5
+    with pytest.raises(Conflict, match="purged"):
+        service.show(p6, case_id)
+    # A new case never takes a purged case's id (SQLite reuses deleted rowids).
+    assert service.start(p6, "website_posting", {}, "malee").id != case_id
     assert logged_types(p6, case_id)[-1] == "case_purged"
     assert verify_chain(p6.db).ok
     # The history is still readable from the log alone.
