@@ -152,7 +152,7 @@ def claim(ctx: Prflow, task_id: int, actor: str) -> TaskView:
     now = clock.now()
     with write_session(ctx.db) as session:
         user = get_user(session, actor)
-        row = _task(session, task_id)
+        row = _task(session, task_id, lock=True)
         require_role(user, row.role, f"claim task {task_id}")
         if row.status != READY:
             raise TaskNotOpen(task_id, row.status, row.assignee or row.completed_by)
@@ -165,7 +165,7 @@ def unclaim(ctx: Prflow, task_id: int, actor: str) -> TaskView:
     now = clock.now()
     with write_session(ctx.db) as session:
         get_user(session, actor)
-        row = _task(session, task_id)
+        row = _task(session, task_id, lock=True)
         if row.status != CLAIMED:
             raise TaskNotOpen(task_id, row.status, row.completed_by)
         if row.assignee != actor:
@@ -192,7 +192,7 @@ def complete(
     now = clock.now()
     with write_session(ctx.db) as session:
         user = get_user(session, actor)
-        row = _task(session, task_id)
+        row = _task(session, task_id, lock=True)
         require_role(user, row.role, f"complete task {task_id}")
         if row.status not in OPEN:
             raise TaskNotOpen(task_id, row.status, row.completed_by)
@@ -434,8 +434,10 @@ def _event(
     )  # fmt: skip
 
 
-def _task(session: Session, task_id: int) -> TaskRow:
-    row = session.get(TaskRow, task_id)
+def _task(session: Session, task_id: int, lock: bool = False) -> TaskRow:
+    """A task row; ``lock`` holds it (PostgreSQL) until the command commits, so a claim and
+    a completion of one task cannot both act on what they read before the other wrote."""
+    row = session.get(TaskRow, task_id, with_for_update=lock)
     if row is None:
         raise NotFound("task", task_id, "see open tasks with: prflow inbox --as LOGIN")
     return row

@@ -8,16 +8,17 @@ from datetime import UTC, datetime
 
 import pytest
 from freezegun import freeze_time
+from sqlalchemy import text
 from sqlmodel import col, select
 
 from engine import service
 from engine.context import Prflow
 from engine.errors import Conflict, Forbidden, InvalidInput, NotFound
 from engine.service import StaleCase, TaskNotOpen
-from engine.settings import Settings
+from engine.settings import REPO_PROCESSES_DIR, Settings
 from engine.store.db import read_session
 from engine.store.tables import Case, Event, TaskRow
-from tests.factories import add_people, deploy, open_task
+from tests.factories import PEOPLE, add_people, deploy, open_task
 
 # Friday 10 April 2026, 15:00 in Bangkok: Songkran (13–15 April) follows the weekend.
 FRIDAY_AFTERNOON = "2026-04-10T08:00:00+00:00"
@@ -256,3 +257,58 @@ def test_running_cases_keep_their_version(p6: Prflow, tmp_path: object) -> None:
     assert service.show(p6, new_case.id).version == 2
     assert open_task(p6, old_case.id).due_text == "1 working day"
     assert open_task(p6, new_case.id).due_text == "2 working days"
+
+
+def test_a_claim_racing_a_completion_waits_for_it_then_is_refused(
+    postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL, where writers do not queue: somsak claims the upload while somchai's
+    completion of it is between reading the task and writing it. The claim must wait for
+    the completion and then be refused, not slip in under it."""
+    settings = Settings(database_url=postgres_url, processes_dir=REPO_PROCESSES_DIR)
+    first, second = Prflow(settings), Prflow(settings)
+    try:
+        add_people(first, {**PEOPLE, "somsak": ["doh_it_officer"]})
+        deploy(first)
+        case = service.start(first, "website_posting", {}, "malee")
+        upload = open_task(first, case.id)
+        claimed: list[object] = []
+
+        def claim() -> None:
+            try:
+                claimed.append(service.claim(second, upload.id, "somsak"))
+            except TaskNotOpen as err:
+                claimed.append(err)
+
+        claimer = threading.Thread(target=claim)
+        load_workflow = service.load_workflow
+
+        def interleave(*args: object, **kwargs: object) -> object:
+            claimer.start()
+            wait_until_blocked_on_a_lock(first, claimer)
+            return load_workflow(*args, **kwargs)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(service, "load_workflow", interleave)
+        done = service.complete(first, upload.id, {}, "somchai")
+        claimer.join()
+    finally:
+        first.close()
+        second.close()
+    assert (done.status, done.completed_by) == ("completed", "somchai")
+    [refused] = claimed
+    assert isinstance(refused, TaskNotOpen) and "already completed by somchai" in str(refused)
+
+
+def wait_until_blocked_on_a_lock(ctx: Prflow, waiter: threading.Thread) -> None:
+    """Poll PostgreSQL until another session waits on a row lock (no sleeping on a timer);
+    fail as soon as the waiter finished without ever waiting."""
+    query = text(
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+        "AND wait_event_type = 'Lock'"
+    )
+    with ctx.db.connect() as connection:
+        while waiter.is_alive():
+            if connection.execute(query).scalar():
+                return
+            connection.rollback()  # a fresh snapshot of pg_stat_activity
+    raise AssertionError("the claim went through without waiting for the completion")
