@@ -87,7 +87,7 @@ def export_rows(
     until: datetime | None = None,
 ) -> list[ExportRow]:
     """The task start/complete events in scope, in log order."""
-    with read_session(ctx.db) as session:
+    with read_session(ctx.db, snapshot=True) as session:
         require_role(get_user(session, actor), "auditor", "export the audit trail")
         query = select(Event).where(col(Event.type).in_(list(_LIFECYCLE)))
         if process_key is not None:

@@ -89,7 +89,7 @@ class _Diverged(Exception):
 
 def replay(ctx: Prflow, case_id: int) -> ReplayResult:
     """Replay one case and compare it with its log."""
-    with read_session(ctx.db) as session:
+    with read_session(ctx.db, snapshot=True) as session:
         logged = case_events(session, case_id)
         if not logged or logged[0].type != EventType.CASE_STARTED:
             raise NotFound("case", case_id, "the event log has no case_started event for it")
@@ -99,7 +99,7 @@ def replay(ctx: Prflow, case_id: int) -> ReplayResult:
 
 def replay_all(ctx: Prflow) -> list[ReplayResult]:
     """Replay every case the log knows, in the order they started."""
-    with read_session(ctx.db) as session:
+    with read_session(ctx.db, snapshot=True) as session:
         query = (
             select(Event.case_id)
             .where(Event.type == EventType.CASE_STARTED.value)
@@ -330,7 +330,7 @@ class _Replay:
 
 def state_at(ctx: Prflow, case_id: int, at: datetime) -> CaseStateAt:
     """The case at instant ``at``, from the log: open tasks, with whom, past due or not."""
-    with read_session(ctx.db) as session:
+    with read_session(ctx.db, snapshot=True) as session:
         logged = case_events(session, case_id)
     if not logged:
         raise NotFound("case", case_id, "the event log has no events for it")

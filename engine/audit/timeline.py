@@ -90,7 +90,7 @@ class Timeline:
 def timeline(ctx: Prflow, case_id: int, now: datetime | None = None) -> Timeline:
     """The timeline of one case; open tasks are judged at ``now`` (default: the clock)."""
     now = now or clock.now()
-    with read_session(ctx.db) as session:
+    with read_session(ctx.db, snapshot=True) as session:
         logged = case_events(session, case_id)
     if not logged:
         raise NotFound("case", case_id, "the event log has no events for it")

@@ -68,7 +68,7 @@ class ChainReport:
 
 def verify_chain(db: Engine) -> ChainReport:
     """Walk the whole log in ``seq`` order; report the first broken link, if any."""
-    with read_session(db) as session:
+    with read_session(db, snapshot=True) as session:
         head = session.exec(select(ChainHead).where(ChainHead.id == 1)).one()
         return _walk(session, head)
 

@@ -84,12 +84,23 @@ def write_session(engine: Engine) -> Iterator[Session]:
 
 
 @contextmanager
-def read_session(engine: Engine) -> Iterator[Session]:
+def read_session(engine: Engine, *, snapshot: bool = False) -> Iterator[Session]:
     """A session for queries; nothing it stages is committed.
 
     Closing (not rolling back) ends the transaction without expiring what was loaded, so
-    rows read here stay readable after the block.
+    rows read here stay readable after the block. ``snapshot`` makes every query see the
+    database as of the first one: PostgreSQL's default READ COMMITTED would let a long
+    read (walking the whole event log) see rows committed while it runs. SQLite's read
+    transactions are snapshots already.
     """
+    if snapshot and not is_sqlite(engine):
+        connection = engine.connect().execution_options(isolation_level="REPEATABLE READ")
+        try:
+            with Session(bind=connection, expire_on_commit=False) as session:
+                yield session
+        finally:
+            connection.close()
+        return
     with Session(engine, expire_on_commit=False) as session:
         yield session
 

@@ -7,6 +7,7 @@ database admin rights could (dropping or disabling the trigger).
 from __future__ import annotations
 
 import hashlib
+from typing import Any
 
 import pytest
 from freezegun import freeze_time
@@ -15,13 +16,14 @@ from sqlalchemy.exc import DBAPIError
 from sqlmodel import col, select
 
 from engine import service
+from engine.audit import verify
 from engine.audit.verify import BreakKind, verify_chain
 from engine.context import Prflow
 from engine.events import canonical
 from engine.store.db import is_sqlite, read_session
 from engine.store.tables import Event
 from tests.audit.helpers import admin_rights
-from tests.factories import open_task
+from tests.factories import add_people, open_task
 
 
 def run_p6_case(ctx: Prflow) -> int:
@@ -165,3 +167,20 @@ def test_the_append_only_migration_downgrades_and_upgrades(p6: Prflow) -> None:
     migrate(ctx.db)
     with pytest.raises(DBAPIError, match="append-only"), ctx.db.begin() as conn:
         conn.execute(text("UPDATE event SET actor = actor"))
+
+
+def test_verify_sees_one_snapshot_while_others_write(
+    ctx: Prflow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An ordinary write committing while verify walks the log is not tampering."""
+    walk = verify._walk
+
+    def walk_while_someone_writes(session: Any, head: Any) -> Any:
+        add_people(ctx, {"newcomer": ["auditor"]})  # commits an event meanwhile
+        return walk(session, head)
+
+    monkeypatch.setattr(verify, "_walk", walk_while_someone_writes)
+    report = verify.verify_chain(ctx.db)
+    assert report.ok, report.broken
+    monkeypatch.setattr(verify, "_walk", walk)
+    assert verify.verify_chain(ctx.db).ok
