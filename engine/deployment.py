@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from engine import clock, events
@@ -26,7 +27,7 @@ from engine.definitions import (
     read_source,
     validate,
 )
-from engine.errors import InvalidInput, NotFound
+from engine.errors import Conflict, InvalidInput, NotFound
 from engine.events import EventType
 from engine.store.db import write_session
 from engine.store.tables import Definition
@@ -91,10 +92,17 @@ def deploy(ctx: Prflow, paths: Iterable[Path], actor: str) -> list[Deployed]:
     validated = validate_files(ctx, paths)
     now = clock.now()
     results: list[Deployed] = []
-    with write_session(ctx.db) as session:
-        require_role(get_user(session, actor), "process_owner", "deploy definitions")
-        for source, _compiled in validated:
-            results.append(_store_version(session, source, actor, now))
+    try:
+        with write_session(ctx.db) as session:
+            require_role(get_user(session, actor), "process_owner", "deploy definitions")
+            for source, _compiled in validated:
+                results.append(_store_version(session, source, actor, now))
+    except IntegrityError as err:
+        # Two deploys of one process raced for the same version number; nothing was stored.
+        raise Conflict(
+            "another deploy of the same process was stored at the same moment; nothing was "
+            "deployed by this one: run it again"
+        ) from err
     return results
 
 

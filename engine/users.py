@@ -65,6 +65,9 @@ def add_user(
         )
     if not roles:
         raise InvalidInput(f"user {login!r} needs at least one role (--role ROLE)")
+    if not _LOGIN.match(actor):
+        # Names with ':' are the engine's own (system:sweep); nobody may log as them.
+        raise InvalidInput(f"actor {actor!r} is not a login; name who is adding the user")
     known = known_roles(catalogue)
     for role in roles:
         if role not in known:

@@ -81,9 +81,11 @@ def test_a_case_started_in_one_process_is_finished_from_others(db: str) -> None:
         (["inbox", "--role", "chef"], 2, "unknown role 'chef'; known roles:"),
         (["users", "add", "x1", "--role", "chef"], 2, "unknown role 'chef'"),
         (["deploy", "nowhere.bpmn", "--as", "owner"], 2, "nowhere.bpmn: no such file"),
+        (["users", "add", "x2", "--role", "auditor", "--by", "system:sweep"], 2,
+         "actor 'system:sweep' is not a login"),
     ],
     ids=["unknown-process", "unknown-task", "bad-json", "not-an-object", "unknown-role",
-         "user-unknown-role", "missing-file"],
+         "user-unknown-role", "missing-file", "system-actor"],
 )  # fmt: skip
 def test_bad_input_gives_a_clear_error_and_nonzero_exit(
     db: str, args: list[str], code: int, message: str
