@@ -96,6 +96,7 @@ class UserTaskInfo:
     form: str | None
     due: str | None
     due_cases: tuple[tuple[str, str, str], ...]  # (field, value, limit text), in file order
+    due_none: str | None  # why the manual sets no limit, where it sets none
     documentation: str | None
 
 
@@ -266,6 +267,7 @@ def _user_tasks(spec: Any) -> dict[str, UserTaskInfo]:
             form=properties.get("form"),
             due=properties.get("due"),
             due_cases=tuple(due_cases),
+            due_none=properties.get("due_none"),
             documentation=task_spec.documentation,
         )
     return tasks

@@ -14,12 +14,31 @@ from typing import Any
 from engine.calendar import WorkingCalendar
 from engine.deadlines import compute_due, parse_limit
 from engine.definitions import UserTaskInfo
+from engine.errors import InvalidInput
+
+
+class NoMatchingLimit(InvalidInput):
+    """A task's limit depends on case data that matches none of its cases."""
+
+    def __init__(self, task: UserTaskInfo, case_data: Mapping[str, Any]) -> None:
+        fields = sorted({field for field, _, _ in task.due_cases})
+        choices = "; ".join(
+            f"{field}: " + ", ".join(v for f, v, _ in task.due_cases if f == field)
+            for field in fields
+        )
+        found = ", ".join(f"{f}={case_data.get(f)!r}" for f in fields)
+        super().__init__(
+            f"step {task.element_id!r} takes its time limit from {', '.join(fields)}, but the "
+            f"case has {found}; submit it with this form — {choices}"
+        )
 
 
 def limit_text(task: UserTaskInfo, case_data: Mapping[str, Any]) -> str | None:
     for field, value, text in task.due_cases:
         if str(case_data.get(field)) == value:
             return text
+    if task.due is None and task.due_cases and task.due_none is None:
+        raise NoMatchingLimit(task, case_data)
     return task.due
 
 
