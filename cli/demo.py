@@ -2,9 +2,11 @@
 
 It adds one demo person per role (Thai names), deploys ``processes/``, and moves a case of
 every process to a telling point — P6 through two revisions to the end, P8 a meeting
-summary whose three-hour standard is running, P9 a page sent back for correction — then
-prints the cases, every inbox and the P6 event log. Everything goes through the same
-engine calls a person's commands use; running it again adds another set of cases.
+summary four hours after the meeting (past its three-hour standard, so the timer sweep
+escalates it to the group director), P9 a page sent back for correction — then prints the
+cases, every inbox, late work, the P6 event log and the check of the hash chain. All of it
+goes through the same engine calls a person's commands use; running it again adds
+another set of cases.
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ import typer
 from sqlmodel import col, select
 
 from cli import output
-from engine import clock, deployment, service, users
+from engine import clock, deployment, overdue, service, timers, users
+from engine.audit.verify import verify_chain
 from engine.context import Prflow
 from engine.errors import NotFound
 from engine.store.db import read_session, write_session
@@ -43,7 +46,7 @@ class Story:
 
 def stories() -> list[Story]:
     now = clock.now()
-    meeting_ended = (now - timedelta(hours=1)).isoformat(timespec="minutes")
+    meeting_ended = (now - timedelta(hours=4)).isoformat(timespec="minutes")
     return [
         Story("website_posting", {"title": "กรมอนามัยแนะวิธีป้องกันโรคลมแดด"}, [
             ("upload", {"url": "https://example.go.th/news/heatstroke"}),
@@ -59,7 +62,7 @@ def stories() -> list[Story]:
             ("select_and_assign", {"newsworthy": "yes", "news_type": "meeting_summary"}),
             ("plan_news", {"category": "policy"}),
             ("collect_information", {"meeting_ended_at": meeting_ended}),
-        ], "meeting ended an hour ago: 3-hour standard running"),
+        ], "meeting ended 4 hours ago: 3-hour standard missed"),
         Story("office_website_publishing", {"subject": "ประกาศผลการจัดซื้อจัดจ้าง"}, [
             ("prepare_information", {}),
             ("check_content", {"decision": "fix", "comments": "แนบเอกสารไม่ครบ"}),
@@ -86,7 +89,7 @@ def run_demo(ctx: Prflow) -> None:
     deployed = deployment.deploy(ctx, [ctx.settings.processes_dir], "owner")
     typer.echo(f"deployed {len(deployed)} processes "
                f"({sum(d.created for d in deployed)} new versions)\n")  # fmt: skip
-    cases = []
+    cases: list[tuple[int, str]] = []
     for story in stories():
         starter = logins[_first_role(ctx, story.process_key)]
         case = service.start(ctx, story.process_key, story.start_data, starter)
@@ -94,10 +97,16 @@ def run_demo(ctx: Prflow) -> None:
             task = next(t for t in service.show(ctx, case.id).tasks
                         if t.element_id == element_id and t.status in service.OPEN)  # fmt: skip
             service.complete(ctx, task.id, data, logins[task.role])
-        cases.append((service.show(ctx, case.id), story.note))
-    _print_cases(cases)
+        cases.append((case.id, story.note))
+    swept = timers.sweep(ctx)
+    typer.echo(f"timer sweep: {len(swept.fired)} escalation(s) fired\n")
+    _print_cases([(service.show(ctx, case_id), note) for case_id, note in cases])
     _print_inboxes(ctx, logins)
-    _print_log(ctx, cases[0][0].id)
+    _print_overdue(ctx)
+    _print_log(ctx, cases[0][0])
+    chain = verify_chain(ctx.db)
+    typer.echo(f"\naudit: hash chain {'intact' if chain.ok else 'BROKEN'} "
+               f"({chain.checked} events)")  # fmt: skip
 
 
 def _people(ctx: Prflow) -> dict[str, str]:
@@ -142,6 +151,22 @@ def _print_inboxes(ctx: Prflow, logins: dict[str, str]) -> None:
         if tasks:
             steps = ", ".join(f"#{t.id} {t.element_id}" for t in tasks)
             typer.echo(f"  {login:22} {steps}")
+
+
+def _print_overdue(ctx: Prflow) -> None:
+    typer.echo("\nlate work")
+    now = clock.now()
+    late = overdue.overdue(ctx, now)
+    output.table(
+        ["task", "case", "step", "role", "due", "late (clock)", "late (office hours)"],
+        [[str(t.task_id), str(t.case_id), t.element_id, t.role, output.when(t.due_at),
+          _hours(now - t.due_at), _hours(t.lateness)] for t in late],
+    )  # fmt: skip
+
+
+def _hours(span: timedelta) -> str:
+    minutes = int(span.total_seconds()) // 60
+    return f"{minutes // 60}:{minutes % 60:02d}"
 
 
 def _print_log(ctx: Prflow, case_id: int) -> None:

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from freezegun import freeze_time
 from typer.testing import CliRunner
 
 from cli.main import app
@@ -113,3 +114,17 @@ def test_validate_reports_file_line_and_element(db: str, tmp_path: Path) -> None
     assert exit_code == 2
     assert f"{bad}:" in stderr and "[Flow_fix]" in stderr and "calling a function" in stderr
     assert invoke(db, "validate", str(P6))[0] == 0
+
+
+def test_the_demo_runs_real_cases_of_every_manual(sqlite_url: str) -> None:
+    with freeze_time("2026-06-09T03:00:00+00:00"):  # Tuesday 10:00 in Bangkok
+        exit_code, out, err = invoke(sqlite_url, "demo")
+    assert exit_code == 0, err
+    assert "deployed 9 processes (9 new versions)" in out
+    assert "timer sweep: 1 escalation(s) fired" in out
+    assert "follow_up_write_news" in out  # the group director got the late meeting summary
+    assert "website_posting v1            completed" in out
+    assert "audit: hash chain intact" in out
+    # The meeting ended at 06:00 Bangkok; its news was due 09:00: an hour ago, all of it in
+    # office hours (08:30–12:00).
+    assert "write_news  esao_pr_officer  2026-06-09 09:00  1:00          1:00" in out
