@@ -1,7 +1,8 @@
 """The running engine's shared parts: database, role catalogue, calendar, workflow cache.
 
 One ``Prflow`` object per process. Opening it migrates the database to the newest schema.
-The role catalogue and calendar are loaded from the processes folder on first use. The
+The role catalogue and calendar are loaded from the processes folder on first use; the
+calendar again whenever its holiday file changes. The
 workflow cache keeps restored SpiffWorkflow objects by case id together with the case's
 ``lock_version``; a command takes the object out of the cache while it works and puts it
 back only after its transaction committed, so a failed step never leaves a half-advanced
@@ -30,6 +31,7 @@ class Prflow:
         self.db: Engine = connect(settings.database_url)
         migrate(self.db)
         self._workflows: OrderedDict[int, tuple[int, Any]] = OrderedDict()
+        self._calendar: tuple[tuple[int, int], WorkingCalendar] | None = None
 
     @classmethod
     def from_env(cls) -> Prflow:
@@ -39,9 +41,19 @@ class Prflow:
     def roles(self) -> RoleCatalogue:
         return RoleCatalogue.load(self.settings.roles_file)
 
-    @cached_property
+    @property
     def calendar(self) -> WorkingCalendar:
-        return WorkingCalendar.thai(self.settings.holidays_file)
+        """The working calendar, reloaded when the holiday file changes on disk.
+
+        Process owners edit ``holidays.toml`` while a server or a ``sweep --loop`` runs;
+        the next command must count with the new days off without a restart.
+        """
+        path = self.settings.holidays_file
+        stat = path.stat()
+        seen = (stat.st_mtime_ns, stat.st_size)
+        if self._calendar is None or self._calendar[0] != seen:
+            self._calendar = (seen, WorkingCalendar.thai(path))
+        return self._calendar[1]
 
     def take_workflow(self, case_id: int, lock_version: int) -> Any | None:
         """Remove and return the cached workflow if it is at ``lock_version``."""

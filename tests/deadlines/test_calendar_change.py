@@ -63,11 +63,12 @@ def test_a_new_holiday_moves_the_due_time_and_the_escalation(
     write = open_step(before, case_id, "write")
     assert write.due_at == OLD_DUE
     assert timers.sweep(before, datetime(2026, 4, 17, 10, tzinfo=UTC)).recomputed == []
+    old_fingerprint = before.calendar.fingerprint
 
     with (processes / "holidays.toml").open("a", encoding="utf-8") as file:
         file.write(MONDAY_OFF)
     after = open_engine(engines, database_url, processes)  # restarted with the new file
-    assert after.calendar.fingerprint != before.calendar.fingerprint
+    assert after.calendar.fingerprint != old_fingerprint
 
     saturday = datetime(2026, 4, 18, 3, 0, tzinfo=UTC)
     result = timers.sweep(after, saturday)
@@ -135,3 +136,19 @@ def test_replay_uses_the_logged_due_times_not_todays_calendar(
 
     replayed = replay(with_holiday, case_id)
     assert replayed.ok, replayed.divergence
+
+
+def test_a_running_engine_notices_an_edited_holiday_file(
+    database_url: str, processes: Path, engines: list[Prflow]
+) -> None:
+    """A server or ``sweep --loop`` keeps one engine object: no restart is needed."""
+    running = set_up(open_engine(engines, database_url, processes))
+    with freeze_time(STARTED):
+        case_id = service.start(running, "escalation_demo", {}, "writer").id
+    assert open_step(running, case_id, "write").due_at == OLD_DUE
+
+    with (processes / "holidays.toml").open("a", encoding="utf-8") as file:
+        file.write(MONDAY_OFF)
+    swept = timers.sweep(running, datetime(2026, 4, 18, 3, 0, tzinfo=UTC))
+    assert [(r.case_id, r.new_due_at) for r in swept.recomputed] == [(case_id, NEW_DUE)]
+    assert open_step(running, case_id, "write").due_at == NEW_DUE
