@@ -90,11 +90,12 @@ def on_time_share(
     on_time = 0
     taken: list[timedelta] = []
     working: list[timedelta] = []
+    calendar = ctx.calendar  # one calendar for the whole report
     for row in rows:
         assert row.completed_at is not None and row.due_at is not None
         on_time += is_on_time(row.completed_at, row.due_at)
         taken.append(row.completed_at - row.created_at)
-        working.append(ctx.calendar.working_time_between(row.created_at, row.completed_at))
+        working.append(calendar.working_time_between(row.created_at, row.completed_at))
     total = len(rows)
     share = on_time / total if total else None
     return OnTimeReport(

@@ -71,10 +71,11 @@ def overdue(
     """Open tasks past due at ``now``, oldest due first."""
     require_aware(now, "now")
     found = []
+    calendar = ctx.calendar  # one calendar for the whole list
     for row, case, task_unit in _open_tasks(ctx, role=role, unit=unit, process=process):
         assert row.due_at is not None
         if row.due_at < now:
-            late = lateness(now, row.due_at, ctx.calendar)
+            late = lateness(now, row.due_at, calendar)
             found.append(OverdueTask(**_fields(row, case, task_unit), lateness=late))
     return found
 
@@ -91,10 +92,11 @@ def due_soon(
     """Open tasks not yet past due with at most ``within`` working time left, soonest first."""
     require_aware(now, "now")
     found = []
+    calendar = ctx.calendar  # one calendar for the whole list
     for row, case, task_unit in _open_tasks(ctx, role=role, unit=unit, process=process):
         assert row.due_at is not None
-        if is_due_soon(now, row.due_at, ctx.calendar, within):
-            left = ctx.calendar.working_time_between(now, row.due_at)
+        if is_due_soon(now, row.due_at, calendar, within):
+            left = calendar.working_time_between(now, row.due_at)
             found.append(DueSoonTask(**_fields(row, case, task_unit), time_left=left))
     return found
 
