@@ -64,6 +64,24 @@ def deploy(paths: Paths, actor: AsUser, as_json: Json = False) -> None:
 
 
 @app.command()
+def versions(
+    process_key: Annotated[str | None, typer.Argument(help="one process id")] = None,
+    as_json: Json = False,
+) -> None:
+    """Deployed definition versions, with the cases running on each."""
+    with reported():
+        found = deployment.versions(_engine(), process_key)
+        if as_json:
+            output.emit_json(found)
+            return
+        output.table(
+            ["process", "version", "deployed", "by", "running", "cases", "sha256"],
+            [[v.key, str(v.version), output.when(v.deployed_at), v.deployed_by,
+              str(v.running_cases), str(v.all_cases), v.sha256[:12]] for v in found],
+        )  # fmt: skip
+
+
+@app.command()
 def start(
     process_key: Annotated[str, typer.Argument(help="process id, e.g. website_posting")],
     actor: AsUser,

@@ -14,7 +14,7 @@ from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from engine import clock, events
 from engine.context import Prflow
@@ -29,8 +29,8 @@ from engine.definitions import (
 )
 from engine.errors import Conflict, InvalidInput, NotFound
 from engine.events import EventType
-from engine.store.db import write_session
-from engine.store.tables import Definition
+from engine.store.db import read_session, write_session
+from engine.store.tables import Case, Definition
 from engine.users import get_user, require_role
 
 
@@ -133,6 +133,43 @@ def _store_version(session: Session, source: Source, actor: str, now: datetime) 
         payload={"sha256": source.sha256, "file": row.file_name, "definition_id": row.id},
     )
     return Deployed(source.key, version, source.sha256, source.file_name, True)
+
+
+@dataclass(frozen=True)
+class VersionInfo:
+    """One deployed version, with how many cases run on it."""
+
+    key: str
+    version: int
+    name: str
+    sha256: str
+    file_name: str
+    deployed_at: datetime
+    deployed_by: str
+    running_cases: int
+    all_cases: int
+
+
+def versions(ctx: Prflow, key: str | None = None) -> list[VersionInfo]:
+    """Every deployed version (of one process, or of all), oldest first per process."""
+    running = func.count().filter(col(Case.status) == "running")
+    query = (
+        select(Definition, running, func.count(col(Case.id)))
+        .outerjoin(Case, col(Case.definition_id) == col(Definition.id))
+        .group_by(col(Definition.id))
+        .order_by(col(Definition.key), col(Definition.version))
+    )
+    if key is not None:
+        query = query.where(Definition.key == key)
+    with read_session(ctx.db) as session:
+        if key is not None:
+            require_latest(session, key)
+        rows = session.exec(query).all()
+    return [
+        VersionInfo(d.key, d.version, d.name, d.sha256, d.file_name, d.deployed_at,
+                    d.deployed_by, running_count, all_count)
+        for d, running_count, all_count in rows
+    ]  # fmt: skip
 
 
 def latest_version(session: Session, key: str) -> Definition | None:

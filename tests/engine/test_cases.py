@@ -11,7 +11,7 @@ from freezegun import freeze_time
 from sqlalchemy import text
 from sqlmodel import col, select
 
-from engine import service
+from engine import deployment, service
 from engine.context import Prflow
 from engine.errors import Conflict, Forbidden, InvalidInput, NotFound
 from engine.service import StaleCase, TaskNotOpen
@@ -257,6 +257,8 @@ def test_running_cases_keep_their_version(p6: Prflow, tmp_path: object) -> None:
     assert service.show(p6, new_case.id).version == 2
     assert open_task(p6, old_case.id).due_text == "1 working day"
     assert open_task(p6, new_case.id).due_text == "2 working days"
+    listed = [(v.version, v.running_cases, v.all_cases) for v in deployment.versions(p6)]
+    assert listed == [(1, 1, 1), (2, 1, 1)]
 
 
 def test_a_claim_racing_a_completion_waits_for_it_then_is_refused(
