@@ -112,13 +112,14 @@ def inbox(
             output.emit_json(tasks)
             return
         output.table(
-            ["task", "case", "process", "step", "role", "status", "assignee", "due"],
+            ["task", "case", "process", "step", "form", "role", "status", "assignee", "due"],
             [
                 [
                     str(t.id),
                     str(t.case_id),
                     f"{t.process_key} v{t.version}",
                     t.element_id,
+                    t.form or "-",
                     t.role,
                     t.status,
                     t.assignee or "-",

@@ -67,6 +67,11 @@ def test_a_case_started_in_one_process_is_finished_from_others(db: str) -> None:
     ]  # fmt: skip
     text = run(db, "show", case).stdout
     assert "website_posting v1" in text and "completed" in text
+    run(db, "start", "website_posting", "--as", "malee")
+    inbox = run(db, "inbox", "--as", "somchai").stdout.splitlines()
+    assert inbox[0].split() == ["task", "case", "process", "step", "form", "role", "status",
+                                "assignee", "due"]  # fmt: skip
+    assert inbox[1].split()[3:6] == ["upload", "p6_upload", "doh_it_officer"]
 
 
 @pytest.mark.parametrize(
