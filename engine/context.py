@@ -21,6 +21,7 @@ from engine.calendar import WorkingCalendar
 from engine.roles import RoleCatalogue
 from engine.settings import Settings
 from engine.store.db import connect, migrate
+from engine.store.tables import Definition
 
 WORKFLOW_CACHE_SIZE = 512
 
@@ -32,6 +33,8 @@ class Prflow:
         migrate(self.db)
         self._workflows: OrderedDict[int, tuple[int, Any]] = OrderedDict()
         self._calendar: tuple[tuple[int, int], WorkingCalendar] | None = None
+        # Deployed versions are immutable: read each row once (keyed by this database's ids).
+        self.definitions: dict[int, Definition] = {}
 
     @classmethod
     def from_env(cls) -> Prflow:

@@ -121,6 +121,7 @@ class CompiledDefinition:
     spec: Any
     subprocess_specs: dict[str, Any]
     user_tasks: dict[str, UserTaskInfo] = field(default_factory=dict)
+    has_timers: bool = False
 
 
 _COMPILED: dict[str, CompiledDefinition] = {}
@@ -236,6 +237,11 @@ def _compile(source: Source) -> CompiledDefinition:
         spec=spec,
         subprocess_specs=subprocess_specs,
         user_tasks=_user_tasks(spec),
+        has_timers=any(
+            isinstance(getattr(task_spec, "event_definition", None), TimerEventDefinition)
+            for each in (spec, *subprocess_specs.values())
+            for task_spec in each.task_specs.values()
+        ),
     )
     return compiled
 

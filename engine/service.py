@@ -201,18 +201,20 @@ def complete(
         case = _case(session, row.case_id)
         if expected_version is not None and expected_version != case.lock_version:
             raise StaleCase(case.id, expected_version, case.lock_version)  # type: ignore[arg-type]
-        definition = _definition(session, case.definition_id)
+        definition = _definition(ctx, session, case.definition_id)
         compiled = compiled_row(definition)
         workflow = load_workflow(ctx, case, compiled, now)
         runtime.complete_task(workflow, row.spiff_task_id, data, now)
         # No conditional UPDATE here, unlike claim: a racing completion of this task must
         # also save the case, and the case's lock_version check refuses the loser.
-        if row.status == READY:
-            row.status, row.assignee, row.claimed_at = CLAIMED, actor, now
-            _event(session, row, EventType.TASK_CLAIMED, actor, now, {"implicit": True})
+        implicit_claim = row.status == READY
+        if implicit_claim:
+            row.assignee, row.claimed_at = actor, now
         row.status, row.completed_at, row.completed_by = COMPLETED, now, actor
         row.data = json.dumps(data, ensure_ascii=False, sort_keys=True)
         session.add(row)
+        if implicit_claim:
+            _event(session, row, EventType.TASK_CLAIMED, actor, now, {"implicit": True})
         _event(session, row, EventType.TASK_COMPLETED, actor, now, {"data": data})
         mirror_and_save(
             ctx, session, case, definition, compiled, workflow, now, actor, case.lock_version
@@ -255,7 +257,7 @@ def show(ctx: Prflow, case_id: int) -> CaseView:
                 f"case {case_id} was purged after its retention period; its history stays in "
                 f"the audit log: prflow audit timeline {case_id}"
             )
-        definition = _definition(session, case.definition_id)
+        definition = _definition(ctx, session, case.definition_id)
         workflow = runtime.restore(case.state, compiled_row(definition), _no_resolver)
         return _case_view(session, case, definition.name, workflow)
 
@@ -360,7 +362,8 @@ def mirror_and_save(
             row.status = CANCELLED
             session.add(row)
             _event(session, row, EventType.TASK_CANCELLED, actor, now, {}, case)
-    _sync_timers(session, case.id, workflow)
+    if compiled.has_timers:  # otherwise the case can have no pending_timer rows to sync
+        _sync_timers(session, case.id, workflow)
     finished = runtime.is_completed(workflow)
     state = runtime.serialize(workflow)
     status = "completed" if finished else "running"
@@ -450,9 +453,14 @@ def _case(session: Session, case_id: int) -> Case:
     return case
 
 
-def _definition(session: Session, definition_id: int) -> Definition:
-    definition = session.get(Definition, definition_id)
-    assert definition is not None  # a foreign key guarantees it
+def _definition(ctx: Prflow, session: Session, definition_id: int) -> Definition:
+    # Versions never change once deployed, so one read per engine object is enough.
+    definition = ctx.definitions.get(definition_id)
+    if definition is None:
+        definition = session.get(Definition, definition_id)
+        assert definition is not None  # a foreign key guarantees it
+        session.expunge(definition)
+        ctx.definitions[definition_id] = definition
     return definition
 
 

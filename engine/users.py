@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from engine import events
 from engine.errors import Forbidden, InvalidInput, NotFound
@@ -87,11 +87,17 @@ def add_user(
 
 
 def get_user(session: Session, login: str) -> UserView:
-    user = session.get(User, login)
-    if user is None:
+    # One round trip: every command starts here.
+    rows = session.exec(
+        select(User, UserRole.role)
+        .outerjoin(UserRole, col(UserRole.login) == col(User.login))
+        .where(User.login == login)
+    ).all()
+    if not rows:
         raise NotFound("user", login, "add them with: prflow users add LOGIN --role ROLE")
-    roles = session.exec(select(UserRole.role).where(UserRole.login == login)).all()
-    return UserView(user.login, user.display_name, user.unit, tuple(sorted(roles)))
+    user = rows[0][0]
+    roles = sorted(role for _, role in rows if role is not None)
+    return UserView(user.login, user.display_name, user.unit, tuple(roles))
 
 
 def list_users(session: Session) -> list[UserView]:
