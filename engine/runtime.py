@@ -30,7 +30,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from engine.definitions import CompiledDefinition
 from engine.errors import InvalidInput
-from engine.expressions import DueResolver, SafeScriptEngine
+from engine.expressions import DUE_AT, DueResolver, SafeScriptEngine
 from engine.timer_events import stepping
 
 
@@ -202,6 +202,22 @@ def waiting_timers(workflow: Any) -> list[WaitingTimer]:
             )
         )
     return timers
+
+
+def due_at_timers(workflow: Any) -> dict[str, list[Any]]:
+    """Waiting ``due_at`` boundary timers, by the id of the task they are attached to.
+
+    These follow their task's due time; timers with a literal date or duration do not.
+    """
+    found: dict[str, list[Any]] = {}
+    for timer in waiting_timers(workflow):
+        spiff_task = find_task(workflow, timer.spiff_task_id)
+        if spiff_task is None or not is_boundary(spiff_task):
+            continue
+        expression = getattr(spiff_task.task_spec.event_definition, "expression", "")
+        if str(expression).strip() == DUE_AT:
+            found.setdefault(str(attached_task(spiff_task).id), []).append(spiff_task)
+    return found
 
 
 def is_boundary(task: Any) -> bool:

@@ -50,7 +50,6 @@ from engine.definitions import CompiledDefinition
 from engine.deployment import compiled_row
 from engine.errors import EngineError
 from engine.events import EventType
-from engine.expressions import DUE_AT
 from engine.service import OPEN, StaleCase, load_workflow, mirror_and_save
 from engine.store.db import read_session, write_session
 from engine.store.tables import Case, Definition, PendingTimer, TaskRow
@@ -261,7 +260,7 @@ def _recompute_due(
         .where(TaskRow.case_id == case.id, col(TaskRow.status).in_(OPEN))
         .order_by(col(TaskRow.id))
     ).all()
-    timers_of = _due_at_timers(workflow)
+    timers_of = runtime.due_at_timers(workflow)
     changes: list[RecomputedDue] = []
     for row in rows:
         spiff_task = runtime.find_task(workflow, row.spiff_task_id)
@@ -295,22 +294,6 @@ def _recompute_due(
         )
         changes.append(RecomputedDue(case.id, row.id, row.element_id, old, due))
     return changes
-
-
-def _due_at_timers(workflow: Any) -> dict[str, list[Any]]:
-    """Waiting ``due_at`` boundary timers, by the id of the task they are attached to."""
-    found: dict[str, list[Any]] = {}
-    for timer in runtime.waiting_timers(workflow):
-        spiff_task = runtime.find_task(workflow, timer.spiff_task_id)
-        if spiff_task is None:
-            continue
-        expression = getattr(spiff_task.task_spec.event_definition, "expression", "")
-        # Timers with a literal date do not follow the task's due time; leave them alone.
-        if str(expression).strip() != DUE_AT:
-            continue
-        attached = runtime.attached_task(spiff_task)
-        found.setdefault(str(attached.id), []).append(spiff_task)
-    return found
 
 
 def _move_timers(

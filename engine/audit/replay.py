@@ -27,14 +27,15 @@ from typing import Any
 from SpiffWorkflow.util.task import TaskState
 from sqlmodel import Session, col, select
 
-from engine import runtime, task_due
+from engine import runtime
 from engine.audit.case_log import LoggedEvent, case_events
 from engine.context import Prflow
 from engine.definitions import CompiledDefinition
 from engine.deployment import compiled_row
-from engine.errors import EngineError, InvalidInput, NotFound
+from engine.errors import EngineError, NotFound
 from engine.events import EventType
 from engine.expressions import DueResolver
+from engine.service import due_resolver
 from engine.store.db import read_session
 from engine.store.tables import Definition, Event
 
@@ -299,14 +300,8 @@ class _Replay:
         due = event.payload.get("due_at")
         if task is None or not isinstance(due, str):
             return
-        for timer in runtime.waiting_timers(self.workflow):
-            boundary = runtime.find_task(self.workflow, timer.spiff_task_id)
-            if (
-                boundary is not None
-                and runtime.is_boundary(boundary)
-                and runtime.attached_task(boundary) is task
-            ):
-                boundary._set_internal_data(event_value=due)
+        for boundary in runtime.due_at_timers(self.workflow).get(str(task.id), []):
+            boundary._set_internal_data(event_value=due)
 
     def resolver(self) -> DueResolver:
         def resolve(boundary_task: Any) -> str:
@@ -314,13 +309,7 @@ class _Replay:
             element_id = attached.task_spec.bpmn_id
             if self.logged_dues[element_id]:
                 return self.logged_dues[element_id].popleft()
-            info = self.compiled.user_tasks.get(element_id)
-            due = None
-            if info is not None:
-                _, due = task_due.due_at(info, self.now, attached.data, self.ctx.calendar)
-            if due is None:
-                raise InvalidInput(f"{element_id} has no time limit")
-            return due.isoformat()
+            return due_resolver(self.ctx, self.compiled, self.now)(boundary_task)
 
         return resolve
 
