@@ -5,8 +5,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 BROWSER_STAMP := tests/browser/node_modules/.installed
+ASSETS_STAMP := assets/node_modules/.installed
 
-.PHONY: demo test check clean system-packages
+.PHONY: demo test check clean system-packages assets
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,10 +25,17 @@ $(BROWSER_STAMP): tests/browser/package-lock.json
 	npm ci --prefix tests/browser --no-audit --no-fund --silent
 	touch $(BROWSER_STAMP)
 
-demo: $(STAMP)
+# The server's own front-end assets (bpmn-js viewer, Sarabun font): served by the app, no CDN.
+$(ASSETS_STAMP): assets/package-lock.json
+	npm ci --prefix assets --no-audit --no-fund --silent
+	touch $(ASSETS_STAMP)
+
+assets: $(ASSETS_STAMP)
+
+demo: $(STAMP) $(ASSETS_STAMP)
 	$(BIN)/prflow demo
 
-test: $(STAMP) system-packages $(BROWSER_STAMP)
+test: $(STAMP) system-packages $(BROWSER_STAMP) $(ASSETS_STAMP)
 	$(BIN)/pytest -q
 
 check: $(STAMP)
