@@ -20,7 +20,7 @@ import typer
 from cli import output
 from cli.errors import parse_json_object, reported
 from cli.options import Json
-from engine import clock, kpi, timers
+from engine import clock, kpi, timers, views
 from engine import overdue as overdue_tasks
 from engine.calendar import BANGKOK, WorkingCalendar
 from engine.context import Prflow
@@ -207,9 +207,9 @@ def _hours(value: timedelta | None) -> str:
     return f"{minutes // 60}:{minutes % 60:02d}"
 
 
-def _slack(task: overdue_tasks.OverdueTask | overdue_tasks.DueSoonTask) -> timedelta:
+def _slack(task: views.OverdueTask | views.DueSoonTask) -> timedelta:
     """Working time late (overdue) or left (due soon)."""
-    if isinstance(task, overdue_tasks.OverdueTask):
+    if isinstance(task, views.OverdueTask):
         return task.lateness
     return task.time_left
 

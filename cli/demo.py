@@ -16,15 +16,13 @@ from datetime import timedelta
 from typing import Any
 
 import typer
-from sqlmodel import col, select
 
 from cli import output
-from engine import clock, deployment, overdue, service, timers, users
+from engine import clock, deployment, overdue, service, timers
+from engine.audit.case_log import chained_events
 from engine.audit.verify import verify_chain
 from engine.context import Prflow
-from engine.errors import NotFound
-from engine.store.db import read_session, write_session
-from engine.store.tables import Event
+from engine.views import CaseView
 
 THAI_NAMES = [
     "สมชาย ใจดี", "มาลี ศรีสุข", "ประเสริฐ วงศ์ไทย", "สุดา แก้วมณี", "วิชัย ทองคำ",
@@ -113,26 +111,20 @@ def _people(ctx: Prflow) -> dict[str, str]:
     """One person per role (login = role id with '_' as '-'); system people by role name."""
     wanted = {role.id: role.id.replace("_", "-") for role in ctx.roles}
     wanted.update({role: login for login, role in SYSTEM_PEOPLE.items()})
-    with write_session(ctx.db) as session:
-        for index, (role, login) in enumerate(sorted(wanted.items())):
-            try:
-                users.get_user(session, login)
-            except NotFound:
-                users.add_user(
-                    session, ctx.roles, login=login, display_name=THAI_NAMES[index % 15],
-                    unit=ctx.roles.get(role).unit if role in ctx.roles else "prflow",
-                    roles=[role], now=clock.now(), actor="demo",
-                )  # fmt: skip
+    for index, (role, login) in enumerate(sorted(wanted.items())):
+        service.ensure_user(
+            ctx, login=login, display_name=THAI_NAMES[index % 15],
+            unit=ctx.roles.get(role).unit if role in ctx.roles else "prflow",
+            roles=[role], actor="demo",
+        )  # fmt: skip
     return wanted
 
 
 def _first_role(ctx: Prflow, process_key: str) -> str:
-    with read_session(ctx.db) as session:
-        compiled = deployment.compiled_row(deployment.require_latest(session, process_key))
-    return next(iter(compiled.user_tasks.values())).role
+    return min(service.process(ctx, process_key).start_lanes)
 
 
-def _print_cases(cases: list[tuple[service.CaseView, str]]) -> None:
+def _print_cases(cases: list[tuple[CaseView, str]]) -> None:
     typer.echo("cases")
     rows = []
     for case, note in cases:
@@ -171,10 +163,7 @@ def _hours(span: timedelta) -> str:
 
 def _print_log(ctx: Prflow, case_id: int) -> None:
     typer.echo(f"\nevent log of case {case_id} (hash-chained)")
-    with read_session(ctx.db) as session:
-        logged = session.exec(
-            select(Event).where(Event.case_id == case_id).order_by(col(Event.seq))
-        ).all()
+    logged = chained_events(ctx.db, case_id)
     output.table(
         ["seq", "at", "event", "actor", "hash"],
         [[str(e.seq), output.when(e.at), e.type, e.actor, e.hash[:12]] for e in logged],

@@ -17,9 +17,9 @@ from cli.audit import audit_app
 from cli.deadlines import deadlines_app
 from cli.errors import parse_json_object, reported
 from cli.options import AsUser, Json
-from engine import clock, deployment, service, users
+from engine import deployment, service
 from engine.context import Prflow
-from engine.store.db import read_session, write_session
+from engine.views import TaskView
 
 app = typer.Typer(no_args_is_help=True, help="prflow: run Thai office manuals as BPMN workflows.")
 users_app = typer.Typer(no_args_is_help=True, help="Users and their roles.")
@@ -188,12 +188,51 @@ def show(case_id: int, as_json: Json = False) -> None:
         )
 
 
-def _print_task(task: service.TaskView, as_json: bool) -> None:
+def _print_task(task: TaskView, as_json: bool) -> None:
     if as_json:
         output.emit_json(task)
     else:
         who = task.completed_by or task.assignee or "-"
         typer.echo(f"task {task.id} ({task.element_id}) is {task.status} [{who}]")
+
+
+Reason = Annotated[str, typer.Option(help="why (kept in the audit log)")]
+
+
+@app.command()
+def reassign(
+    task_ids: Annotated[list[int], typer.Argument(help="one or more task ids")],
+    to: Annotated[str, typer.Option("--to", help="login of the person who takes them")],
+    actor: AsUser,
+    reason: Reason,
+    as_json: Json = False,
+) -> None:
+    """Hand open tasks to someone else of their lane (supervisors, within their unit)."""
+    with reported():
+        moved = service.reassign(_engine(), task_ids, to, actor, reason)
+        if as_json:
+            output.emit_json(moved)
+            return
+        for task in moved:
+            _print_task(task, False)
+
+
+def _case_command(action: str, help_text: str) -> None:
+    def command(case_id: int, actor: AsUser, reason: Reason, as_json: Json = False) -> None:
+        with reported():
+            case = getattr(service, action)(_engine(), case_id, actor, reason)
+            if as_json:
+                output.emit_json(case)
+            else:
+                typer.echo(f"case {case.id} is {case.status}")
+
+    command.__doc__ = help_text
+    app.command(name=action)(command)
+
+
+_case_command("suspend", "Hold a case: no claims, completions or timers until resumed.")
+_case_command("resume", "Let a suspended case go on.")
+_case_command("cancel", "Stop a case for good; its open tasks are cancelled.")
 
 
 @users_app.command("add")
@@ -207,18 +246,9 @@ def users_add(
 ) -> None:
     """Add a user with roles from the role catalogue (or a system role)."""
     with reported():
-        ctx = _engine()
-        with write_session(ctx.db) as session:
-            user = users.add_user(
-                session,
-                ctx.roles,
-                login=login,
-                display_name=name,
-                unit=unit,
-                roles=role,
-                now=clock.now(),
-                actor=actor,
-            )
+        user = service.add_user(
+            _engine(), login=login, display_name=name, unit=unit, roles=role, actor=actor
+        )
         if as_json:
             output.emit_json(user)
         else:
@@ -229,8 +259,7 @@ def users_add(
 def users_list(as_json: Json = False) -> None:
     """Every user and their roles."""
     with reported():
-        with read_session(_engine().db) as session:
-            found = users.list_users(session)
+        found = service.list_users(_engine())
         if as_json:
             output.emit_json(found)
             return

@@ -29,9 +29,10 @@ from engine.definitions import (
 )
 from engine.errors import Conflict, InvalidInput, NotFound
 from engine.events import EventType
+from engine.permissions import Action, require
 from engine.store.db import read_session, write_session
 from engine.store.tables import Case, Definition
-from engine.users import get_user, require_role
+from engine.users import get_user
 
 
 @dataclass(frozen=True)
@@ -94,7 +95,7 @@ def deploy(ctx: Prflow, paths: Iterable[Path], actor: str) -> list[Deployed]:
     results: list[Deployed] = []
     try:
         with write_session(ctx.db) as session:
-            require_role(get_user(session, actor), "process_owner", "deploy definitions")
+            require(get_user(session, actor), Action.DEPLOY)
             for source, _compiled in validated:
                 results.append(_store_version(session, source, actor, now))
     except IntegrityError as err:

@@ -10,54 +10,27 @@ A question over task rows only (never over workflow state), read at one instant 
 
 Filters: ``role`` (the task's lane), ``unit`` (the role catalogue's unit of that role, since
 task rows store the role, not the unit) and ``process`` (the process key).
+
+Both are pages of an SQL query in due order (``engine.views``): which tasks are late or due
+soon is a range on the indexed sort key, so only the rows of one page are read, and only
+they get their working-time lateness computed. ``overdue_count`` counts in the database.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from engine.calendar import require_aware
 from engine.context import Prflow
-from engine.deadlines import is_due_soon, lateness
+from engine.deadlines import lateness
 from engine.errors import InvalidInput
-from engine.service import OPEN
 from engine.store.db import read_session
-from engine.store.tables import Case, Definition, TaskRow
+from engine.store.tables import Definition
+from engine.views import DueSoonTask, OverdueTask, Page, TaskFilter, task_count, task_page
 
 DUE_SOON_WITHIN = timedelta(hours=2)
-
-
-@dataclass(frozen=True)
-class OpenTask:
-    """An open task with a due time, as a deadline list shows it."""
-
-    task_id: int
-    case_id: int
-    process_key: str
-    version: int
-    element_id: str
-    name: str
-    role: str
-    unit: str
-    status: str
-    assignee: str | None
-    created_at: datetime
-    due_text: str | None
-    due_at: datetime
-
-
-@dataclass(frozen=True)
-class OverdueTask(OpenTask):
-    lateness: timedelta  # working time past due_at
-
-
-@dataclass(frozen=True)
-class DueSoonTask(OpenTask):
-    time_left: timedelta  # working time until due_at
 
 
 def overdue(
@@ -67,17 +40,59 @@ def overdue(
     role: str | None = None,
     unit: str | None = None,
     process: str | None = None,
+    after: str | None = None,
+    limit: int | None = None,
 ) -> list[OverdueTask]:
-    """Open tasks past due at ``now``, oldest due first."""
+    """One page of open tasks past due at ``now``, oldest due first."""
+    return overdue_page(
+        ctx, now, role=role, unit=unit, process=process, after=after, limit=limit
+    ).items
+
+
+def overdue_page(
+    ctx: Prflow,
+    now: datetime,
+    *,
+    role: str | None = None,
+    unit: str | None = None,
+    process: str | None = None,
+    after: str | None = None,
+    limit: int | None = None,
+) -> Page[OverdueTask]:
     require_aware(now, "now")
-    found = []
-    calendar = ctx.calendar  # one calendar for the whole list
-    for row, case, task_unit in _open_tasks(ctx, role=role, unit=unit, process=process):
-        assert row.due_at is not None
-        if row.due_at < now:
-            late = lateness(now, row.due_at, calendar)
-            found.append(OverdueTask(**_fields(row, case, task_unit), lateness=late))
-    return found
+    with read_session(ctx.db) as session:
+        f = _filter(ctx, session, role=role, unit=unit, process=process, due_before=now)
+        page = task_page(session, f, after=after, limit=limit)
+    units = _units(ctx)
+    calendar = ctx.calendar  # one calendar for the whole page
+    items = []
+    for task in page.items:
+        assert task.due_at is not None
+        items.append(
+            OverdueTask(
+                task_id=task.id, case_id=task.case_id, process_key=task.process_key,
+                version=task.version, element_id=task.element_id, name=task.name,
+                role=task.role, unit=units.get(task.role, ""), status=task.status,
+                assignee=task.assignee, created_at=task.created_at, due_text=task.due_text,
+                due_at=task.due_at, lateness=lateness(now, task.due_at, calendar),
+            )
+        )  # fmt: skip
+    return Page(items, page.next_cursor)
+
+
+def overdue_count(
+    ctx: Prflow,
+    now: datetime,
+    *,
+    role: str | None = None,
+    unit: str | None = None,
+    process: str | None = None,
+) -> int:
+    """How many open tasks are past due at ``now`` (counted in the database)."""
+    require_aware(now, "now")
+    with read_session(ctx.db) as session:
+        f = _filter(ctx, session, role=role, unit=unit, process=process, due_before=now)
+        return task_count(session, f)
 
 
 def due_soon(
@@ -88,51 +103,77 @@ def due_soon(
     unit: str | None = None,
     process: str | None = None,
     within: timedelta = DUE_SOON_WITHIN,
+    after: str | None = None,
+    limit: int | None = None,
 ) -> list[DueSoonTask]:
     """Open tasks not yet past due with at most ``within`` working time left, soonest first."""
     require_aware(now, "now")
+    calendar = ctx.calendar
+    # The last instant with at most ``within`` office time left: the office-time horizon,
+    # or, when that falls at a closing time, everything up to the next opening.
+    horizon = calendar.add_working_time(now, within)
+    if not calendar.is_open(horizon):
+        horizon = calendar.next_opening(horizon)
+    with read_session(ctx.db) as session:
+        f = _filter(ctx, session, role=role, unit=unit, process=process, due_from=now,
+                    due_until=horizon)  # fmt: skip
+        page = task_page(session, f, after=after, limit=limit)
+    units = _units(ctx)
     found = []
-    calendar = ctx.calendar  # one calendar for the whole list
-    for row, case, task_unit in _open_tasks(ctx, role=role, unit=unit, process=process):
-        assert row.due_at is not None
-        if is_due_soon(now, row.due_at, calendar, within):
-            left = calendar.working_time_between(now, row.due_at)
-            found.append(DueSoonTask(**_fields(row, case, task_unit), time_left=left))
+    for task in page.items:
+        assert task.due_at is not None
+        left = calendar.working_time_between(now, task.due_at)
+        if left > within:
+            continue  # due exactly at the next opening after a closing horizon
+        found.append(
+            DueSoonTask(
+                task_id=task.id, case_id=task.case_id, process_key=task.process_key,
+                version=task.version, element_id=task.element_id, name=task.name,
+                role=task.role, unit=units.get(task.role, ""), status=task.status,
+                assignee=task.assignee, created_at=task.created_at, due_text=task.due_text,
+                due_at=task.due_at, time_left=left,
+            )
+        )  # fmt: skip
     return found
 
 
-def _open_tasks(
-    ctx: Prflow, *, role: str | None, unit: str | None, process: str | None
-) -> list[tuple[TaskRow, Case, str]]:
-    units = {r.id: r.unit for r in ctx.roles}
-    query = (
-        select(TaskRow, Case)
-        .join(Case, col(Case.id) == col(TaskRow.case_id))
-        .where(col(TaskRow.status).in_(OPEN), col(TaskRow.due_at).is_not(None))
-        .order_by(col(TaskRow.due_at), col(TaskRow.id))
-    )
+def _units(ctx: Prflow) -> dict[str, str]:
+    # A role removed from the catalogue after its tasks opened still has tasks to show.
+    return {r.id: r.unit for r in ctx.roles}
+
+
+def _filter(
+    ctx: Prflow,
+    session: Session,
+    *,
+    role: str | None,
+    unit: str | None,
+    process: str | None,
+    due_before: datetime | None = None,
+    due_from: datetime | None = None,
+    due_until: datetime | None = None,
+) -> TaskFilter:
+    units = _units(ctx)
+    roles: tuple[str, ...] | None = None
     if role is not None:
         if role not in units:
             raise InvalidInput(
                 f"unknown role {role!r}; use a role id from processes/roles.toml: "
                 f"{', '.join(sorted(units))}"
             )
-        query = query.where(TaskRow.role == role)
+        roles = (role,)
     if unit is not None:
-        roles_of_unit = sorted(r for r, u in units.items() if u == unit)
-        if not roles_of_unit:
+        of_unit = tuple(sorted(r for r, u in units.items() if u == unit))
+        if not of_unit:
             known = sorted(set(units.values()))
             raise InvalidInput(
                 f"unknown unit {unit!r}; units in processes/roles.toml: {', '.join(known)}"
             )
-        query = query.where(col(TaskRow.role).in_(roles_of_unit))
-    with read_session(ctx.db) as session:
-        if process is not None:
-            _require_process(session, process)
-            query = query.where(Case.process_key == process)
-        rows = session.exec(query).all()
-    # A role removed from the catalogue after its tasks opened still has tasks to show.
-    return [(row, case, units.get(row.role, "")) for row, case in rows]
+        roles = tuple(r for r in of_unit if roles is None or r in roles)
+    if process is not None:
+        _require_process(session, process)
+    return TaskFilter(roles=roles, process=process, due_before=due_before, due_from=due_from,
+                      due_until=due_until)  # fmt: skip
 
 
 def _require_process(session: Session, process: str) -> None:
@@ -141,22 +182,3 @@ def _require_process(session: Session, process: str) -> None:
         raise InvalidInput(
             f"unknown process {process!r}; deployed processes: {', '.join(keys) or 'none'}"
         )
-
-
-def _fields(row: TaskRow, case: Case, unit: str) -> dict[str, Any]:
-    assert row.id is not None and row.due_at is not None
-    return {
-        "task_id": row.id,
-        "case_id": row.case_id,
-        "process_key": case.process_key,
-        "version": case.version,
-        "element_id": row.element_id,
-        "name": row.name,
-        "role": row.role,
-        "unit": unit,
-        "status": row.status,
-        "assignee": row.assignee,
-        "created_at": row.created_at,
-        "due_text": row.due_text,
-        "due_at": row.due_at,
-    }

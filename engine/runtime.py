@@ -232,6 +232,35 @@ def attached_task(boundary_task: Any) -> Any:
     raise InvalidInput(f"boundary event {boundary_task.task_spec.bpmn_id} is attached to no task")
 
 
+def element_id(task: Any) -> str:
+    """The BPMN id of the element a workflow task runs."""
+    return str(task.task_spec.bpmn_id)
+
+
+def is_ready(task: Any) -> bool:
+    return bool(task.state == TaskState.READY)
+
+
+def has_run(task: Any) -> bool:
+    """True once a task left waiting to run (a timer that fired, not one cancelled)."""
+    return bool(task.state & (TaskState.READY | TaskState.STARTED | TaskState.COMPLETED))
+
+
+def timer_value(timer_task: Any) -> Any:
+    """The fire time a waiting timer holds (an ISO string for date and duration timers)."""
+    return timer_task._get_internal_data("event_value")
+
+
+def set_timer_value(timer_task: Any, value: str) -> None:
+    """Move a waiting timer to fire at ``value`` (an ISO instant)."""
+    timer_task._set_internal_data(event_value=value)
+
+
+def set_resolver(workflow: Any, resolver: DueResolver) -> None:
+    """Point a cached workflow's ``due_at`` timers at this step's due times."""
+    workflow.script_engine.due_resolver = resolver
+
+
 def is_completed(workflow: Any) -> bool:
     return bool(workflow.is_completed())
 

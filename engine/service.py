@@ -1,93 +1,66 @@
-"""Use cases on cases and tasks: start, claim, unclaim, complete, inbox, show.
+"""Use cases on cases and tasks: start, claim, unclaim, complete, reassign, cancel, suspend,
+resume; and the reads people ask for: worklists, a task, a case.
 
-Each command reads the clock once, runs in one transaction (``write_session``) and writes
-case state, task rows and events together. The case row carries ``lock_version``: saving
-state is ``UPDATE ... WHERE lock_version = <what we loaded>``, so of two commands that
-raced on one case exactly one wins and the other is refused with ``StaleCase`` and rolls
-back, leaving the case as the winner wrote it.
+Each command reads the clock once, asks ``engine.permissions`` whether the user may act,
+checks the move against ``engine.status``, and runs in one transaction
+(``write_session``) that writes case state, task rows and events together; adapters (CLI,
+API) call these and open no session themselves. Stepping a workflow and mirroring it into
+rows belongs to ``engine.stepping``; the read models to ``engine.views``.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import update
-from sqlalchemy.orm.attributes import set_committed_value
-from sqlmodel import Session, col, or_, select
+from sqlmodel import Session, col, select
 
-from engine import clock, events, runtime, task_due
+from engine import clock, events, runtime, users
 from engine.context import Prflow
 from engine.definitions import CompiledDefinition
 from engine.deployment import compiled_row, require_latest
-from engine.errors import Conflict, Forbidden, InvalidInput, NotFound
+from engine.errors import Conflict, InvalidInput, NotFound
 from engine.events import EventType
-from engine.expressions import DUE_AT, DueResolver
+from engine.expressions import DUE_AT
+from engine.permissions import Action, require
+from engine.status import (
+    OPEN_TASK,
+    CaseNotActive,
+    CaseStatus,
+    TaskNotOpen,
+    TaskStatus,
+    move_case,
+    move_task,
+)
+from engine.stepping import (
+    DueTimes,
+    StaleCase,
+    load_workflow,
+    mirror_and_save,
+    no_resolver,
+    save_state,
+    task_event,
+)
 from engine.store.db import read_session, write_session
 from engine.store.tables import Case, Definition, PendingTimer, TaskRow
-from engine.users import UnknownRole, UserView, get_user, known_roles, require_role
+from engine.users import UnknownRole, UserView, get_user, known_roles
+from engine.views import (
+    CaseView,
+    Page,
+    ProcessView,
+    TaskFilter,
+    TaskView,
+    case_state,
+    case_view,
+    task_page,
+    task_view,
+    task_view_of,
+)
 
-READY, CLAIMED, COMPLETED, CANCELLED = "ready", "claimed", "completed", "cancelled"
-OPEN = (READY, CLAIMED)
-PURGED = "purged"  # a case past its retention whose data was cleared (engine.audit.retention)
-
-
-class TaskNotOpen(Conflict):
-    def __init__(self, task_id: int, status: str, by: str | None) -> None:
-        self.task_id = task_id
-        self.status = status
-        who = f" by {by}" if by else ""
-        super().__init__(f"task {task_id} is already {status}{who}; refresh your inbox")
-
-
-class StaleCase(Conflict):
-    def __init__(self, case_id: int, expected: int, actual: int | None) -> None:
-        self.case_id = case_id
-        self.expected = expected
-        self.actual = actual
-        super().__init__(
-            f"case {case_id} changed since it was read (version {expected}, now {actual}); "
-            "reload the task and submit again"
-        )
-
-
-@dataclass(frozen=True)
-class TaskView:
-    id: int
-    case_id: int
-    process_key: str
-    version: int
-    element_id: str
-    name: str
-    role: str
-    form: str | None
-    status: str
-    assignee: str | None
-    created_at: datetime
-    claimed_at: datetime | None
-    completed_at: datetime | None
-    completed_by: str | None
-    due_text: str | None
-    due_at: datetime | None
-    data: dict[str, Any] | None
-
-
-@dataclass(frozen=True)
-class CaseView:
-    id: int
-    process_key: str
-    process_name: str
-    version: int
-    status: str
-    lock_version: int
-    started_at: datetime
-    started_by: str
-    completed_at: datetime | None
-    data: dict[str, Any]
-    tasks: list[TaskView]
+OPEN = tuple(sorted(OPEN_TASK))
 
 
 def check_data(data: object, what: str) -> dict[str, Any]:
@@ -115,25 +88,21 @@ def start(ctx: Prflow, process_key: str, data: Mapping[str, Any], actor: str) ->
         definition = require_latest(session, process_key)
         assert definition.id is not None
         compiled = compiled_row(definition)
-        lanes = {info.role for info in compiled.user_tasks.values()}
-        if not (lanes & set(user.roles)) and "process_owner" not in user.roles:
-            raise Forbidden(
-                actor,
-                f"start a {process_key} case",
-                f"it needs one of the roles {', '.join(sorted(lanes))}",
-            )
-        workflow = runtime.new_workflow(compiled, data, due_resolver(ctx, compiled, now), now)
+        require(user, Action.START, ProcessView(definition.key, _lanes(compiled)))
+        dues = DueTimes(ctx, compiled, now)
+        workflow = runtime.new_workflow(compiled, data, dues.resolver(), now)
         case = Case(
             definition_id=definition.id,
             process_key=definition.key,
             version=definition.version,
-            status="running",
-            state=runtime.serialize(workflow),
+            status=CaseStatus.RUNNING,
+            state="",  # written once, by mirror_and_save
             serializer_version=runtime.SERIALIZER_VERSION,
             lock_version=0,
             started_at=now,
             started_by=actor,
             calendar_fingerprint=ctx.calendar.fingerprint,
+            unit=user.unit,
         )
         session.add(case)
         session.flush()
@@ -142,8 +111,8 @@ def start(ctx: Prflow, process_key: str, data: Mapping[str, Any], actor: str) ->
             session, case, at=now, type=EventType.CASE_STARTED, actor=actor,
             payload={"data": data, "definition_id": definition.id},
         )  # fmt: skip
-        mirror_and_save(ctx, session, case, definition, compiled, workflow, now, actor, 0)
-        view = _case_view(session, case, definition.name, workflow)
+        mirror_and_save(session, case, compiled, workflow, dues, now, actor, 0)
+        view = case_view(session, case.id, _case_data(workflow))
     ctx.keep_workflow(view.id, view.lock_version, workflow)
     return view
 
@@ -152,27 +121,26 @@ def claim(ctx: Prflow, task_id: int, actor: str) -> TaskView:
     now = clock.now()
     with write_session(ctx.db) as session:
         user = get_user(session, actor)
-        row = _task(session, task_id, lock=True)
-        require_role(user, row.role, f"claim task {task_id}")
-        if row.status != READY:
+        row, case = _task(session, task_id)
+        if row.status != TaskStatus.READY:
             raise TaskNotOpen(task_id, row.status, row.assignee or row.completed_by)
-        _transition(session, row, READY, status=CLAIMED, assignee=actor, claimed_at=now)
-        _event(session, row, EventType.TASK_CLAIMED, actor, now, {})
-        return _task_view(session, row)
+        require(user, Action.CLAIM, task_view_of(row, case))
+        _transition(session, row, TaskStatus.CLAIMED, assignee=actor, claimed_at=now)
+        task_event(session, case, row, EventType.TASK_CLAIMED, actor, now, {})
+        return task_view_of(row, case)
 
 
 def unclaim(ctx: Prflow, task_id: int, actor: str) -> TaskView:
     now = clock.now()
     with write_session(ctx.db) as session:
-        get_user(session, actor)
-        row = _task(session, task_id, lock=True)
-        if row.status != CLAIMED:
+        user = get_user(session, actor)
+        row, case = _task(session, task_id)
+        if row.status != TaskStatus.CLAIMED:
             raise TaskNotOpen(task_id, row.status, row.completed_by)
-        if row.assignee != actor:
-            raise Forbidden(actor, f"unclaim task {task_id}", f"it is claimed by {row.assignee}")
-        _transition(session, row, CLAIMED, status=READY, assignee=None, claimed_at=None)
-        _event(session, row, EventType.TASK_UNCLAIMED, actor, now, {})
-        return _task_view(session, row)
+        require(user, Action.UNCLAIM, task_view_of(row, case))
+        _transition(session, row, TaskStatus.READY, assignee=None, claimed_at=None)
+        task_event(session, case, row, EventType.TASK_UNCLAIMED, actor, now, {})
+        return task_view_of(row, case)
 
 
 def complete(
@@ -192,265 +160,272 @@ def complete(
     now = clock.now()
     with write_session(ctx.db) as session:
         user = get_user(session, actor)
-        row = _task(session, task_id, lock=True)
-        require_role(user, row.role, f"complete task {task_id}")
-        if row.status not in OPEN:
+        row, case = _task(session, task_id)
+        if row.status not in OPEN_TASK:
             raise TaskNotOpen(task_id, row.status, row.completed_by)
-        if row.status == CLAIMED and row.assignee != actor:
-            raise Forbidden(actor, f"complete task {task_id}", f"it is claimed by {row.assignee}")
-        case = _case(session, row.case_id)
+        require(user, Action.COMPLETE, task_view_of(row, case))
         if expected_version is not None and expected_version != case.lock_version:
-            raise StaleCase(case.id, expected_version, case.lock_version)  # type: ignore[arg-type]
-        definition = _definition(ctx, session, case.definition_id)
-        compiled = compiled_row(definition)
-        workflow = load_workflow(ctx, case, compiled, now)
+            raise StaleCase(row.case_id, expected_version, case.lock_version)
+        compiled = compiled_row(_definition(ctx, session, case.definition_id))
+        dues = DueTimes(ctx, compiled, now)
+        workflow = load_workflow(ctx, case, compiled, dues)
         runtime.complete_task(workflow, row.spiff_task_id, data, now)
         # No conditional UPDATE here, unlike claim: a racing completion of this task must
         # also save the case, and the case's lock_version check refuses the loser.
-        implicit_claim = row.status == READY
+        implicit_claim = row.status == TaskStatus.READY
         if implicit_claim:
             row.assignee, row.claimed_at = actor, now
-        row.status, row.completed_at, row.completed_by = COMPLETED, now, actor
+        row.status = move_task(task_id, row.status, TaskStatus.COMPLETED)
+        row.completed_at, row.completed_by = now, actor
         row.data = json.dumps(data, ensure_ascii=False, sort_keys=True)
         session.add(row)
         if implicit_claim:
-            _event(session, row, EventType.TASK_CLAIMED, actor, now, {"implicit": True})
-        _event(session, row, EventType.TASK_COMPLETED, actor, now, {"data": data})
-        mirror_and_save(
-            ctx, session, case, definition, compiled, workflow, now, actor, case.lock_version
-        )
-        view = _task_view(session, row)
+            task_event(session, case, row, EventType.TASK_CLAIMED, actor, now, {"implicit": True})
+        task_event(session, case, row, EventType.TASK_COMPLETED, actor, now, {"data": data})
+        mirror_and_save(session, case, compiled, workflow, dues, now, actor, case.lock_version)
+        view = task_view_of(row, case)
         new_version = case.lock_version
     ctx.keep_workflow(view.case_id, new_version, workflow)
     return view
 
 
-def inbox(ctx: Prflow, *, actor: str | None = None, role: str | None = None) -> list[TaskView]:
-    """Open tasks, most urgent first: a user's (their roles' ready tasks and their own
-    claimed ones) or a role's."""
-    with read_session(ctx.db) as session:
-        query = select(TaskRow)
-        if actor is not None:
-            user: UserView = get_user(session, actor)
-            query = query.where(
-                or_(
-                    (col(TaskRow.status) == READY) & col(TaskRow.role).in_(user.roles),
-                    (col(TaskRow.status) == CLAIMED) & (col(TaskRow.assignee) == actor),
+def reassign(
+    ctx: Prflow, task_ids: Sequence[int], to: str, actor: str, reason: str
+) -> list[TaskView]:
+    """Hand open tasks to ``to`` (who must hold each task's role): a supervisor's move within
+    their unit, one task or many, all or nothing."""
+    reason = _reason(reason, "reassign")
+    if not task_ids:
+        raise InvalidInput("name at least one task to reassign")
+    now = clock.now()
+    with write_session(ctx.db) as session:
+        user = get_user(session, actor)
+        target = get_user(session, to)
+        done = []
+        for task_id in sorted(set(task_ids)):  # one lock order, so bulk moves cannot deadlock
+            row, case = _task(session, task_id)
+            require(user, Action.REASSIGN, task_view_of(row, case))
+            if row.role not in target.roles:
+                raise InvalidInput(
+                    f"task {task_id} needs role {row.role!r} and {to} holds "
+                    f"{', '.join(target.roles) or 'none'}; pick someone of that lane"
                 )
-            )
-        else:
-            query = query.where(col(TaskRow.status).in_(OPEN))
+            before = row.assignee
+            _transition(session, row, TaskStatus.CLAIMED, assignee=to, claimed_at=now)
+            task_event(session, case, row, EventType.TASK_REASSIGNED, actor, now,
+                       {"from": before, "to": to, "reason": reason})  # fmt: skip
+            done.append(task_view_of(row, case))
+        return done
+
+
+def suspend(ctx: Prflow, case_id: int, actor: str, reason: str) -> CaseView:
+    """Hold a running case: its tasks cannot be claimed or completed, its timers wait."""
+    return _case_admin(ctx, case_id, actor, reason, Action.SUSPEND, CaseStatus.SUSPENDED)
+
+
+def resume(ctx: Prflow, case_id: int, actor: str, reason: str) -> CaseView:
+    """Let a suspended case go on; timers that came due meanwhile fire on the next sweep."""
+    return _case_admin(ctx, case_id, actor, reason, Action.RESUME, CaseStatus.RUNNING)
+
+
+def cancel(ctx: Prflow, case_id: int, actor: str, reason: str) -> CaseView:
+    """Stop a case for good: its open tasks are cancelled and its timers dropped."""
+    return _case_admin(ctx, case_id, actor, reason, Action.CANCEL, CaseStatus.CANCELLED)
+
+
+_CASE_EVENTS = {
+    Action.SUSPEND: EventType.CASE_SUSPENDED,
+    Action.RESUME: EventType.CASE_RESUMED,
+    Action.CANCEL: EventType.CASE_CANCELLED,
+}
+
+
+def _case_admin(
+    ctx: Prflow, case_id: int, actor: str, reason: str, action: Action, to: CaseStatus
+) -> CaseView:
+    reason = _reason(reason, str(action))
+    now = clock.now()
+    with write_session(ctx.db) as session:
+        user = get_user(session, actor)
+        require(user, action, case_view(session, case_id))
+        case = session.exec(select(Case).where(Case.id == case_id).with_for_update()).one()
+        move_case(case_id, case.status, to, str(action))
+        events.append_for_case(session, case, at=now, type=_CASE_EVENTS[action], actor=actor,
+                               payload={"reason": reason})  # fmt: skip
+        if to == CaseStatus.CANCELLED:
+            _cancel_open_tasks(session, case, actor, now)
+        save_state(session, case, case.state, case.lock_version, to,
+                   completed_at=now if to == CaseStatus.CANCELLED else None)  # fmt: skip
+        view = case_view(session, case_id)
+    ctx.take_workflow(case_id, -1)  # a cached workflow must not outlive a status change
+    return view
+
+
+def _cancel_open_tasks(session: Session, case: Case, actor: str, now: datetime) -> None:
+    rows = session.exec(
+        select(TaskRow)
+        .where(TaskRow.case_id == case.id, col(TaskRow.status).in_(OPEN_TASK))
+        .order_by(col(TaskRow.id))
+        .with_for_update()
+    ).all()
+    for row in rows:
+        assert row.id is not None
+        row.status = move_task(row.id, row.status, TaskStatus.CANCELLED)
+        session.add(row)
+        task_event(session, case, row, EventType.TASK_CANCELLED, actor, now, {})
+    for timer in session.exec(select(PendingTimer).where(PendingTimer.case_id == case.id)):
+        session.delete(timer)
+
+
+def _reason(reason: str, action: str) -> str:
+    reason = reason.strip()
+    if not reason:
+        raise InvalidInput(f"say why you {action} (--reason TEXT); it is kept in the audit log")
+    return reason
+
+
+def add_user(
+    ctx: Prflow, *, login: str, display_name: str, unit: str, roles: list[str], actor: str
+) -> UserView:
+    """Add a person with roles (the role catalogue's lanes or system roles)."""
+    with write_session(ctx.db) as session:
+        return users.add_user(session, ctx.roles, login=login, display_name=display_name,
+                              unit=unit, roles=roles, now=clock.now(), actor=actor)  # fmt: skip
+
+
+def ensure_user(
+    ctx: Prflow, *, login: str, display_name: str, unit: str, roles: list[str], actor: str
+) -> UserView:
+    """The user ``login``, added with these roles if they do not exist yet."""
+    with write_session(ctx.db) as session:
+        try:
+            return get_user(session, login)
+        except NotFound:
+            return users.add_user(session, ctx.roles, login=login, display_name=display_name,
+                                  unit=unit, roles=roles, now=clock.now(), actor=actor)  # fmt: skip
+
+
+def process(ctx: Prflow, process_key: str) -> ProcessView:
+    """The newest version of a process as the start permission sees it."""
+    with read_session(ctx.db) as session:
+        definition = require_latest(session, process_key)
+        return ProcessView(definition.key, _lanes(compiled_row(definition)))
+
+
+def list_users(ctx: Prflow) -> list[UserView]:
+    with read_session(ctx.db) as session:
+        return users.list_users(session)
+
+
+# --- reads -----------------------------------------------------------------------------
+
+
+def inbox(
+    ctx: Prflow,
+    *,
+    actor: str | None = None,
+    role: str | None = None,
+    after: str | None = None,
+    limit: int | None = None,
+) -> list[TaskView]:
+    """One page of open tasks, most urgent first: a user's (their roles' ready tasks and
+    their own claimed ones) or a role's."""
+    return worklist(ctx, actor=actor, role=role, after=after, limit=limit).items
+
+
+def worklist(
+    ctx: Prflow,
+    *,
+    actor: str | None = None,
+    role: str | None = None,
+    after: str | None = None,
+    limit: int | None = None,
+) -> Page[TaskView]:
+    with read_session(ctx.db) as session:
+        roles = None
         if role is not None:
             known = known_roles(ctx.roles)
             if role not in known:
                 raise UnknownRole(role, known)
-            query = query.where(col(TaskRow.role) == role)
-        query = query.order_by(col(TaskRow.due_at).is_(None), col(TaskRow.due_at), col(TaskRow.id))
-        return [_task_view(session, row) for row in session.exec(query).all()]
+            roles = (role,)
+        if actor is not None:
+            user: UserView = get_user(session, actor)
+            filter_ = TaskFilter(roles=roles, inbox_login=actor, inbox_roles=user.roles)
+        else:
+            filter_ = TaskFilter(roles=roles)
+        return task_page(session, filter_, after=after, limit=limit)
 
 
-def show(ctx: Prflow, case_id: int) -> CaseView:
+def show(ctx: Prflow, case_id: int, actor: str | None = None) -> CaseView:
+    """One case with its data and every task so far (``actor``: checked may view it)."""
     with read_session(ctx.db) as session:
-        case = _case(session, case_id)
-        if case.status == PURGED:
+        header = case_view(session, case_id)
+        if actor is not None:
+            require(get_user(session, actor), Action.VIEW_CASE, header)
+        if header.status == CaseStatus.PURGED:
             raise Conflict(
                 f"case {case_id} was purged after its retention period; its history stays in "
                 f"the audit log: prflow audit timeline {case_id}"
             )
-        definition = _definition(ctx, session, case.definition_id)
-        workflow = runtime.restore(case.state, compiled_row(definition), _no_resolver)
-        return _case_view(session, case, definition.name, workflow)
+        definition = _definition(ctx, session, _definition_id(session, case_id))
+        workflow = runtime.restore(case_state(session, case_id), compiled_row(definition),
+                                   no_resolver)  # fmt: skip
+        return case_view(session, case_id, _case_data(workflow))
 
 
-def task(ctx: Prflow, task_id: int) -> TaskView:
+def task(ctx: Prflow, task_id: int, actor: str | None = None) -> TaskView:
     with read_session(ctx.db) as session:
-        return _task_view(session, _task(session, task_id))
+        view = task_view(session, task_id)
+        if actor is not None:
+            require(get_user(session, actor), Action.VIEW, view)
+        return view
 
 
 # --- internals -------------------------------------------------------------------------
 
 
-def due_resolver(ctx: Prflow, compiled: CompiledDefinition, now: datetime) -> DueResolver:
-    def resolve(boundary_task: Any) -> str:
-        attached = runtime.attached_task(boundary_task)
-        info = compiled.user_tasks.get(attached.task_spec.bpmn_id)
-        due = None
-        if info is not None:
-            _, due = task_due.due_at(info, now, attached.data, ctx.calendar)
-        if due is None:
-            raise InvalidInput(
-                f"boundary event {boundary_task.task_spec.bpmn_id} waits for "
-                f"{DUE_AT} but task {attached.task_spec.bpmn_id} has no time limit"
-            )
-        return due.isoformat()
-
-    return resolve
+def _lanes(compiled: CompiledDefinition) -> frozenset[str]:
+    # Anyone of the process's lanes may start it: in several manuals the case is opened by
+    # the person who asks (P6's web PR officer) while another lane does the first step.
+    return frozenset(info.role for info in compiled.user_tasks.values())
 
 
-def _no_resolver(boundary_task: Any) -> str:
-    raise InvalidInput("a read-only view cannot compute due times")
+def _case_data(workflow: Any) -> dict[str, Any]:
+    # After compaction the last task may be gone; the root then holds the newest full data.
+    return dict((workflow.last_task or workflow.task_tree).data)
 
 
-def load_workflow(ctx: Prflow, case: Case, compiled: CompiledDefinition, now: datetime) -> Any:
-    assert case.id is not None
-    workflow = ctx.take_workflow(case.id, case.lock_version)
-    if workflow is None:
-        workflow = runtime.restore(case.state, compiled, due_resolver(ctx, compiled, now))
-    else:
-        workflow.script_engine.due_resolver = due_resolver(ctx, compiled, now)
-    return workflow
-
-
-def mirror_and_save(
-    ctx: Prflow,
-    session: Session,
-    case: Case,
-    definition: Definition,
-    compiled: CompiledDefinition,
-    workflow: Any,
-    now: datetime,
-    actor: str,
-    loaded_version: int,
-) -> None:
-    """Mirror ready user tasks and waiting timers into rows; save state if nobody raced us."""
-    assert case.id is not None
-    open_rows = {
-        row.spiff_task_id: row
-        for row in session.exec(
-            select(TaskRow).where(TaskRow.case_id == case.id, col(TaskRow.status).in_(OPEN))
-        ).all()
-    }
-    ready_ids = set()
-    for spiff_task in runtime.ready_user_tasks(workflow):
-        spiff_id = str(spiff_task.id)
-        ready_ids.add(spiff_id)
-        if spiff_id in open_rows:
-            continue
-        info = compiled.user_tasks[spiff_task.task_spec.bpmn_id]
-        due_text, due = task_due.due_at(info, now, spiff_task.data, ctx.calendar)
-        row = TaskRow(
-            case_id=case.id,
-            spiff_task_id=spiff_id,
-            element_id=info.element_id,
-            name=info.name,
-            role=info.role,
-            form=info.form,
-            status=READY,
-            created_at=now,
-            due_text=due_text,
-            due_at=due,
-        )
-        session.add(row)
-        session.flush()
-        _event(
-            session,
-            row,
-            EventType.TASK_READY,
-            actor,
-            now,
-            {
-                "element_id": row.element_id,
-                "role": row.role,
-                "due_text": due_text,
-                "due_at": due.isoformat() if due else None,
-                "spiff_task_id": spiff_id,
-            },
-            case,
-        )
-    for spiff_id, row in open_rows.items():
-        if spiff_id not in ready_ids:
-            row.status = CANCELLED
-            session.add(row)
-            _event(session, row, EventType.TASK_CANCELLED, actor, now, {}, case)
-    if compiled.has_timers:  # otherwise the case can have no pending_timer rows to sync
-        _sync_timers(session, case.id, workflow)
-    finished = runtime.is_completed(workflow)
-    state = runtime.serialize(workflow)
-    status = "completed" if finished else "running"
-    completed_at = now if finished else None
-    result = session.execute(
-        update(Case)
-        .where(col(Case.id) == case.id, col(Case.lock_version) == loaded_version)
-        .values(
-            state=state,
-            lock_version=loaded_version + 1,
-            status=status,
-            completed_at=completed_at,
-        )
-    )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
-        actual = session.execute(select(Case.lock_version).where(Case.id == case.id)).scalar()
-        raise StaleCase(case.id, loaded_version, actual)
-    # Tell the ORM what the UPDATE wrote instead of reading the (large) state back.
-    for name, value in (("state", state), ("lock_version", loaded_version + 1),
-                        ("status", status), ("completed_at", completed_at)):  # fmt: skip
-        set_committed_value(case, name, value)
-    if finished:
-        events.append_for_case(session, case, at=now, type=EventType.CASE_COMPLETED, actor=actor)
-
-
-def _sync_timers(session: Session, case_id: int, workflow: Any) -> None:
-    waiting = {timer.spiff_task_id: timer for timer in runtime.waiting_timers(workflow)}
-    stored = session.exec(select(PendingTimer).where(PendingTimer.case_id == case_id)).all()
-    for row in stored:
-        if row.spiff_task_id not in waiting:
-            session.delete(row)
-        else:
-            waiting.pop(row.spiff_task_id)
-    for timer in waiting.values():
-        session.add(
-            PendingTimer(
-                case_id=case_id,
-                spiff_task_id=timer.spiff_task_id,
-                element_id=timer.element_id,
-                fire_at=timer.fire_at,
-            )
-        )
-
-
-def _transition(session: Session, row: TaskRow, from_status: str, **values: Any) -> None:
+def _transition(session: Session, row: TaskRow, to: TaskStatus, **values: Any) -> None:
     """Move a task row on, only if nobody else moved it since we read it."""
+    assert row.id is not None
+    move_task(row.id, row.status, to, row.assignee or row.completed_by)
     result = session.execute(
         update(TaskRow)
-        .where(col(TaskRow.id) == row.id, col(TaskRow.status) == from_status)
-        .values(**values)
+        .where(col(TaskRow.id) == row.id, col(TaskRow.status) == row.status)
+        .values(status=to, **values)
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
         session.refresh(row)
-        assert row.id is not None
         raise TaskNotOpen(row.id, row.status, row.assignee or row.completed_by)
     session.refresh(row)
 
 
-def _event(
-    session: Session,
-    row: TaskRow,
-    type: EventType,
-    actor: str,
-    now: datetime,
-    payload: dict[str, Any],
-    case: Case | None = None,
-) -> None:
-    events.append_for_case(
-        session, case or _case(session, row.case_id), at=now, type=type, actor=actor,
-        task_id=row.id, payload={"element_id": row.element_id, "role": row.role, **payload},
-    )  # fmt: skip
-
-
-def _task(session: Session, task_id: int, lock: bool = False) -> TaskRow:
-    """A task row; ``lock`` holds it (PostgreSQL) until the command commits, so a claim and
-    a completion of one task cannot both act on what they read before the other wrote."""
-    row = session.get(TaskRow, task_id, with_for_update=lock)
+def _task(session: Session, task_id: int) -> tuple[TaskRow, Case]:
+    """A task row, locked (PostgreSQL) until the command commits so a claim and a completion
+    of one task cannot both act on what they read before the other wrote; and its case."""
+    row = session.get(TaskRow, task_id, with_for_update=True)
     if row is None:
         raise NotFound("task", task_id, "see open tasks with: prflow inbox --as LOGIN")
-    return row
+    case = session.get(Case, row.case_id)
+    assert case is not None  # a foreign key guarantees it
+    if case.status not in (CaseStatus.RUNNING, CaseStatus.SUSPENDED) and row.status in OPEN_TASK:
+        raise CaseNotActive(case.id or 0, case.status, f"act on task {task_id}")
+    return row, case
 
 
-def _case(session: Session, case_id: int) -> Case:
-    case = session.get(Case, case_id)
-    if case is None:
-        raise NotFound("case", case_id)
-    return case
+def _definition_id(session: Session, case_id: int) -> int:
+    found = session.exec(select(Case.definition_id).where(col(Case.id) == case_id)).one()
+    return int(found)
 
 
 def _definition(ctx: Prflow, session: Session, definition_id: int) -> Definition:
@@ -462,47 +437,3 @@ def _definition(ctx: Prflow, session: Session, definition_id: int) -> Definition
         session.expunge(definition)
         ctx.definitions[definition_id] = definition
     return definition
-
-
-def _task_view(session: Session, row: TaskRow) -> TaskView:
-    case = _case(session, row.case_id)
-    assert row.id is not None
-    return TaskView(
-        id=row.id,
-        case_id=row.case_id,
-        process_key=case.process_key,
-        version=case.version,
-        element_id=row.element_id,
-        name=row.name,
-        role=row.role,
-        form=row.form,
-        status=row.status,
-        assignee=row.assignee,
-        created_at=row.created_at,
-        claimed_at=row.claimed_at,
-        completed_at=row.completed_at,
-        completed_by=row.completed_by,
-        due_text=row.due_text,
-        due_at=row.due_at,
-        data=json.loads(row.data) if row.data else None,
-    )
-
-
-def _case_view(session: Session, case: Case, name: str, workflow: Any) -> CaseView:
-    assert case.id is not None
-    rows = session.exec(select(TaskRow).where(TaskRow.case_id == case.id).order_by(col(TaskRow.id)))
-    # After compaction the last task may be gone; the root then holds the newest full data.
-    data = dict((workflow.last_task or workflow.task_tree).data)
-    return CaseView(
-        id=case.id,
-        process_key=case.process_key,
-        process_name=name,
-        version=case.version,
-        status=case.status,
-        lock_version=case.lock_version,
-        started_at=case.started_at,
-        started_by=case.started_by,
-        completed_at=case.completed_at,
-        data=data,
-        tasks=[_task_view(session, row) for row in rows],
-    )

@@ -7,7 +7,7 @@
   *strictly* past ``now``, as SpiffWorkflow's own ``has_fired`` has it; it decides against
   ``now``, not the wall clock (``engine.timer_events``), so one pass is one instant. Each
   fired timer is logged as a ``timer_fired`` event; the follow-up tasks it opens are
-  mirrored into task rows by ``service.mirror_and_save``.
+  mirrored into task rows by ``stepping.mirror_and_save``.
 - **Recompute due times after a calendar change.** A running case remembers the calendar
   fingerprint its due times were computed with. When ``ctx.calendar.fingerprint`` differs,
   the open tasks' ``due_at`` are recomputed from their ``created_at`` (the instant they
@@ -40,7 +40,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import update
 from sqlmodel import Session, col, func, select
 
@@ -50,7 +49,8 @@ from engine.definitions import CompiledDefinition
 from engine.deployment import compiled_row
 from engine.errors import EngineError
 from engine.events import EventType
-from engine.service import OPEN, StaleCase, load_workflow, mirror_and_save
+from engine.status import OPEN_TASK, CaseStatus
+from engine.stepping import DueTimes, StaleCase, load_workflow, mirror_and_save
 from engine.store.db import read_session, write_session
 from engine.store.tables import Case, Definition, PendingTimer, TaskRow
 
@@ -58,7 +58,6 @@ from engine.store.tables import Case, Definition, PendingTimer, TaskRow
 _log = logging.getLogger(__name__)
 
 SWEEP_ACTOR = "system:sweep"
-_RAN = TaskState.READY | TaskState.STARTED | TaskState.COMPLETED
 
 
 @dataclass(frozen=True)
@@ -145,12 +144,17 @@ def sweep(ctx: Prflow, now: datetime | None = None) -> SweepResult:
 
 def _candidates(ctx: Prflow, now: datetime, fingerprint: str) -> list[int]:
     with read_session(ctx.db) as session:
+        # A suspended case's timers wait until it is resumed.
         due = session.exec(
-            select(PendingTimer.case_id).where(col(PendingTimer.fire_at) < now).distinct()
+            select(PendingTimer.case_id)
+            .join(Case, col(Case.id) == col(PendingTimer.case_id))
+            .where(col(PendingTimer.fire_at) < now, Case.status == CaseStatus.RUNNING)
+            .distinct()
         ).all()
         stale = session.exec(
             select(Case.id).where(
-                Case.status == "running", col(Case.calendar_fingerprint) != fingerprint
+                Case.status == CaseStatus.RUNNING,
+                col(Case.calendar_fingerprint) != fingerprint,
             )
         ).all()
     return sorted({*due, *(case_id for case_id in stale if case_id is not None)})
@@ -159,7 +163,7 @@ def _candidates(ctx: Prflow, now: datetime, fingerprint: str) -> list[int]:
 def _sweep_case(ctx: Prflow, case_id: int, now: datetime, fingerprint: str) -> _CaseOutcome | None:
     with write_session(ctx.db) as session:
         case = _lock_case(session, case_id)
-        if case.status != "running":
+        if case.status != CaseStatus.RUNNING:
             return None
         recalibrate = case.calendar_fingerprint != fingerprint
         due = session.exec(
@@ -173,7 +177,8 @@ def _sweep_case(ctx: Prflow, case_id: int, now: datetime, fingerprint: str) -> _
         assert definition is not None  # a foreign key guarantees it
         compiled = compiled_row(definition)
         loaded_version = case.lock_version
-        workflow = load_workflow(ctx, case, compiled, now)
+        dues = DueTimes(ctx, compiled, now)
+        workflow = load_workflow(ctx, case, compiled, dues)
         recomputed: list[RecomputedDue] = []
         if recalibrate:
             recomputed = _recompute_due(ctx, session, case, compiled, workflow, now)
@@ -181,9 +186,7 @@ def _sweep_case(ctx: Prflow, case_id: int, now: datetime, fingerprint: str) -> _
                 update(Case).where(col(Case.id) == case_id).values(calendar_fingerprint=fingerprint)
             )
         fired = _fire(session, case, workflow, now)
-        mirror_and_save(
-            ctx, session, case, definition, compiled, workflow, now, SWEEP_ACTOR, loaded_version
-        )
+        mirror_and_save(session, case, compiled, workflow, dues, now, SWEEP_ACTOR, loaded_version)
         return _CaseOutcome(fired, recomputed, case.lock_version, workflow)
 
 
@@ -196,11 +199,11 @@ def _lock_case(session: Session, case_id: int) -> Case:
     open_count = session.exec(
         select(func.count())
         .select_from(TaskRow)
-        .where(TaskRow.case_id == case_id, col(TaskRow.status).in_(OPEN))
+        .where(TaskRow.case_id == case_id, col(TaskRow.status).in_(OPEN_TASK))
     ).one()
     locked = session.exec(
         select(TaskRow.id)
-        .where(TaskRow.case_id == case_id, col(TaskRow.status).in_(OPEN))
+        .where(TaskRow.case_id == case_id, col(TaskRow.status).in_(OPEN_TASK))
         .with_for_update(skip_locked=True)
     ).all()
     if len(locked) < open_count:
@@ -218,7 +221,7 @@ def _fire(session: Session, case: Case, workflow: Any, now: datetime) -> list[Fi
         spiff_task = runtime.find_task(workflow, timer.spiff_task_id)
         # A timer also leaves WAITING when it is cancelled (its task was interrupted or
         # completed); only a timer that fired went on to run.
-        if spiff_task is None or not spiff_task.state & _RAN:
+        if spiff_task is None or not runtime.has_run(spiff_task):
             continue
         # A boundary timer belongs to the task it is attached to; an intermediate one to none.
         attached = runtime.attached_task(spiff_task) if runtime.is_boundary(spiff_task) else None
@@ -238,7 +241,7 @@ def _fire(session: Session, case: Case, workflow: Any, now: datetime) -> list[Fi
                 "element_id": timer.element_id,
                 "spiff_task_id": timer.spiff_task_id,
                 "fire_at": timer.fire_at.isoformat(),
-                "attached_to": attached.task_spec.bpmn_id if attached is not None else None,
+                "attached_to": runtime.element_id(attached) if attached is not None else None,
             },
         )
         fired.append(FiredTimer(case.id, timer.element_id, timer.spiff_task_id, timer.fire_at))
@@ -257,7 +260,7 @@ def _recompute_due(
     assert case.id is not None
     rows = session.exec(
         select(TaskRow)
-        .where(TaskRow.case_id == case.id, col(TaskRow.status).in_(OPEN))
+        .where(TaskRow.case_id == case.id, col(TaskRow.status).in_(OPEN_TASK))
         .order_by(col(TaskRow.id))
     ).all()
     timers_of = runtime.due_at_timers(workflow)
@@ -305,9 +308,9 @@ def _move_timers(
         return moved
     value = due.isoformat()
     for spiff_task in timers:
-        if spiff_task._get_internal_data("event_value") == value:
+        if runtime.timer_value(spiff_task) == value:
             continue
-        spiff_task._set_internal_data(event_value=value)
+        runtime.set_timer_value(spiff_task, value)
         session.execute(
             update(PendingTimer)
             .where(col(PendingTimer.spiff_task_id) == str(spiff_task.id))
@@ -315,7 +318,7 @@ def _move_timers(
         )
         moved.append(
             {
-                "element_id": spiff_task.task_spec.bpmn_id,
+                "element_id": runtime.element_id(spiff_task),
                 "spiff_task_id": str(spiff_task.id),
                 "fire_at": value,
             }

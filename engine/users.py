@@ -3,7 +3,8 @@
 Office roles come from the role catalogue (``processes/roles.toml``), the lanes of the
 diagrams. A few system roles belong to prflow itself rather than to any manual:
 ``process_owner`` deploys definitions, ``auditor`` reads and exports the audit trail,
-``ops`` watches deadlines.
+``ops`` watches deadlines, ``supervisor`` manages the work of one unit, ``admin`` manages
+users. What each may do is decided in ``engine.permissions``.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from engine import events
-from engine.errors import Forbidden, InvalidInput, NotFound
+from engine.errors import InvalidInput, NotFound
 from engine.events import EventType
 from engine.roles import RoleCatalogue
 from engine.store.tables import User, UserRole
@@ -25,6 +26,8 @@ SYSTEM_ROLES = {
     "process_owner": "deploys process definitions",
     "auditor": "reads case timelines and exports the audit trail",
     "ops": "watches deadlines, overdue work and timers",
+    "supervisor": "reassigns tasks and cancels, suspends or resumes cases of their own unit",
+    "admin": "manages users and their roles",
 }
 _LOGIN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 
@@ -102,9 +105,3 @@ def get_user(session: Session, login: str) -> UserView:
 
 def list_users(session: Session) -> list[UserView]:
     return [get_user(session, login) for login in session.exec(select(User.login)).all()]
-
-
-def require_role(user: UserView, role: str, action: str) -> None:
-    if role not in user.roles:
-        held = ", ".join(user.roles) or "none"
-        raise Forbidden(user.login, action, f"it needs role {role!r}; {user.login} holds {held}")

@@ -9,6 +9,7 @@ from engine import deployment, service, users
 from engine.context import Prflow
 from engine.settings import REPO_PROCESSES_DIR
 from engine.store.db import write_session
+from engine.views import TaskView
 
 P6 = REPO_PROCESSES_DIR / "website_posting.bpmn"
 
@@ -39,7 +40,7 @@ def deploy(ctx: Prflow, *paths: Path) -> list[deployment.Deployed]:
     return deployment.deploy(ctx, list(paths) or [P6], "owner")
 
 
-def open_task(ctx: Prflow, case_id: int) -> service.TaskView:
+def open_task(ctx: Prflow, case_id: int) -> TaskView:
     """The single open task of a case (P6 has one at a time)."""
     open_tasks = [t for t in service.show(ctx, case_id).tasks if t.status in service.OPEN]
     assert len(open_tasks) == 1, open_tasks

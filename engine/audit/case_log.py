@@ -11,9 +11,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from engine.errors import NotFound
+from engine.store.db import read_session
 from engine.store.tables import Case, Event
 
 
@@ -69,3 +71,11 @@ def case_events(session: Session, case_id: int) -> list[LoggedEvent]:
     """Every event of one case, in log order."""
     query = select(Event).where(Event.case_id == case_id).order_by(col(Event.seq))
     return [logged(event) for event in session.exec(query).all()]
+
+
+def chained_events(db: Engine, case_id: int) -> list[Event]:
+    """A case's stored event rows with their hashes, in log order (for showing the chain)."""
+    with read_session(db) as session:
+        return list(
+            session.exec(select(Event).where(Event.case_id == case_id).order_by(col(Event.seq)))
+        )

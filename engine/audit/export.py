@@ -27,9 +27,10 @@ from engine.audit.case_log import logged
 from engine.context import Prflow
 from engine.errors import InvalidInput
 from engine.events import EventType
+from engine.permissions import Action, require
 from engine.store.db import read_session
 from engine.store.tables import Event
-from engine.users import get_user, require_role
+from engine.users import get_user
 
 _LIFECYCLE = {EventType.TASK_CLAIMED.value: "start", EventType.TASK_COMPLETED.value: "complete"}
 CSV_COLUMNS = (
@@ -88,7 +89,7 @@ def export_rows(
 ) -> list[ExportRow]:
     """The task start/complete events in scope, in log order."""
     with read_session(ctx.db, snapshot=True) as session:
-        require_role(get_user(session, actor), "auditor", "export the audit trail")
+        require(get_user(session, actor), Action.AUDIT)
         query = select(Event).where(col(Event.type).in_(list(_LIFECYCLE)))
         if process_key is not None:
             query = query.where(Event.process_key == process_key)

@@ -24,7 +24,6 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from SpiffWorkflow.util.task import TaskState
 from sqlmodel import Session, col, select
 
 from engine import runtime
@@ -35,7 +34,7 @@ from engine.deployment import compiled_row
 from engine.errors import EngineError, NotFound
 from engine.events import EventType
 from engine.expressions import DueResolver
-from engine.service import due_resolver
+from engine.stepping import due_resolver
 from engine.store.db import read_session
 from engine.store.tables import Definition, Event
 
@@ -139,6 +138,7 @@ class _Replay:
         self.by_task_id: dict[int, Any] = {}  # log task id -> replayed spiff task
         self.tasks_appeared = 0
         self.completions = 0
+        self.cancelled = False
         # The due times the log recorded, per step, in order. Escalation timers are set from
         # these, not recomputed: the holiday file may have changed since the case ran.
         self.logged_dues: dict[str, deque[str]] = defaultdict(deque)
@@ -178,7 +178,11 @@ class _Replay:
         )
 
     def apply(self, event: LoggedEvent) -> None:
-        if event.type == EventType.CASE_STARTED:
+        if self.cancelled:
+            return  # a cancelled case never moves again; its tasks' cancellations follow
+        if event.type == EventType.CASE_CANCELLED:
+            self.cancelled = True
+        elif event.type == EventType.CASE_STARTED:
             data = event.payload.get("data", {})
             self.step(event, lambda: self._start(data))
         elif event.type == EventType.TASK_READY:
@@ -199,7 +203,7 @@ class _Replay:
 
     def complete(self, event: LoggedEvent) -> None:
         spiff_task = self.by_task_id.get(event.task_id) if event.task_id is not None else None
-        if spiff_task is None or spiff_task.state != TaskState.READY:
+        if spiff_task is None or not runtime.is_ready(spiff_task):
             raise self.diverged(
                 event.seq,
                 f"task {event.task_id} ({event.element_id}) ready to complete",
@@ -241,7 +245,7 @@ class _Replay:
                 "but the replay made no new task ready here",
             )
         spiff_task = self.appeared.popleft()
-        info = self.compiled.user_tasks[spiff_task.task_spec.bpmn_id]
+        info = self.compiled.user_tasks[runtime.element_id(spiff_task)]
         if (info.element_id, info.role) != (event.element_id, event.role):
             raise self.diverged(
                 event.seq,
@@ -270,7 +274,7 @@ class _Replay:
         """Before the next step (or at the end): everything the replay did must be logged."""
         seq = event.seq if event is not None else None
         if self.appeared:
-            extra = self.appeared[0].task_spec.bpmn_id
+            extra = runtime.element_id(self.appeared[0])
             info = self.compiled.user_tasks[extra]
             raise self.diverged(
                 seq,
@@ -301,12 +305,12 @@ class _Replay:
         if task is None or not isinstance(due, str):
             return
         for boundary in runtime.due_at_timers(self.workflow).get(str(task.id), []):
-            boundary._set_internal_data(event_value=due)
+            runtime.set_timer_value(boundary, due)
 
     def resolver(self) -> DueResolver:
         def resolve(boundary_task: Any) -> str:
             attached = runtime.attached_task(boundary_task)
-            element_id = attached.task_spec.bpmn_id
+            element_id = runtime.element_id(attached)
             if self.logged_dues[element_id]:
                 return self.logged_dues[element_id].popleft()
             return due_resolver(self.ctx, self.compiled, self.now)(boundary_task)
@@ -340,13 +344,27 @@ def state_at(ctx: Prflow, case_id: int, at: datetime) -> CaseStateAt:
         elif event.type == EventType.TASK_CLAIMED and event.task_id in open_tasks:
             task = open_tasks[event.task_id]
             open_tasks[event.task_id] = _with(task, status="claimed", assignee=event.actor)
+        elif event.type == EventType.TASK_REASSIGNED and event.task_id in open_tasks:
+            task = open_tasks[event.task_id]
+            to = event.payload.get("to")
+            open_tasks[event.task_id] = _with(task, status="claimed", assignee=to)
         elif event.type == EventType.TASK_UNCLAIMED and event.task_id in open_tasks:
             task = open_tasks[event.task_id]
             open_tasks[event.task_id] = _with(task, status="ready", assignee=None)
         elif event.type in (EventType.TASK_COMPLETED, EventType.TASK_CANCELLED):
             open_tasks.pop(event.task_id, None)
-    done = any(e.type == EventType.CASE_COMPLETED for e in before)
-    return CaseStateAt(case_id, at, "completed" if done else "running", list(open_tasks.values()))
+    status = "running"
+    for event in before:
+        status = _CASE_STATUS_AFTER.get(EventType(event.type), status)
+    return CaseStateAt(case_id, at, status, list(open_tasks.values()))
+
+
+_CASE_STATUS_AFTER = {
+    EventType.CASE_COMPLETED: "completed",
+    EventType.CASE_SUSPENDED: "suspended",
+    EventType.CASE_RESUMED: "running",
+    EventType.CASE_CANCELLED: "cancelled",
+}
 
 
 def _with(task: OpenTaskAt, **changes: Any) -> OpenTaskAt:

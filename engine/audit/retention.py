@@ -38,7 +38,7 @@ from engine.context import Prflow
 from engine.definitions import NS
 from engine.errors import Conflict, EngineError, Forbidden, InvalidInput, NotFound
 from engine.events import EventType
-from engine.service import PURGED
+from engine.status import CaseStatus
 from engine.store.db import write_session
 from engine.store.tables import Case, Definition, PendingTimer, TaskRow
 from engine.users import get_user
@@ -177,7 +177,7 @@ def _purge(
     for task in tasks:
         task.data = None
         session.add(task)
-    case.state, case.status = "", PURGED
+    case.state, case.status = "", CaseStatus.PURGED
     session.add(case)
     events.append_for_case(
         session, case, at=now, type=EventType.CASE_PURGED, actor=actor,

@@ -8,12 +8,16 @@ on both databases.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlalchemy import Column, Index, Text, UniqueConstraint, event
 from sqlmodel import Field, SQLModel
 
 from engine.store.types import UTCDateTime
+
+# The sort key of a task without a time limit: after every real due time.
+NO_DUE = datetime(9999, 12, 31, tzinfo=UTC)
 
 
 def _utc_column(nullable: bool = True, index: bool = False) -> Column[datetime]:
@@ -46,7 +50,7 @@ class Case(SQLModel, table=True):
     definition_id: int = Field(foreign_key="definition.id", index=True)
     process_key: str = Field(index=True)
     version: int
-    status: str = Field(index=True)  # running / completed / cancelled
+    status: str = Field(index=True)  # engine.status.CaseStatus
     state: str = Field(sa_column=Column(Text, nullable=False))
     serializer_version: str
     lock_version: int = 0
@@ -54,6 +58,7 @@ class Case(SQLModel, table=True):
     started_by: str
     completed_at: datetime | None = Field(default=None, sa_column=_utc_column())
     calendar_fingerprint: str = ""
+    unit: str = ""  # the starter's unit when the case started (supervisors act within it)
 
 
 class TaskRow(SQLModel, table=True):
@@ -61,7 +66,12 @@ class TaskRow(SQLModel, table=True):
 
     __tablename__ = "task"
     __table_args__ = (
-        Index("ix_task_worklist", "status", "role", "due_at"),
+        # Each matches one view's WHERE and ORDER BY (engine.views), so a page is an index
+        # range read, never a sort of every open task.
+        Index("ix_task_queue", "status", "role", "due_sort", "id"),
+        Index("ix_task_assignee", "assignee", "status", "due_sort", "id"),
+        Index("ix_task_open_due", "status", "due_sort", "id"),
+        Index("ix_task_done", "status", "completed_at"),
         Index("ix_task_case", "case_id", "status"),
     )
 
@@ -72,7 +82,7 @@ class TaskRow(SQLModel, table=True):
     name: str
     role: str
     form: str | None = None
-    status: str  # ready / claimed / completed / cancelled
+    status: str  # engine.status.TaskStatus
     assignee: str | None = None
     created_at: datetime = Field(sa_column=_utc_column(nullable=False))
     claimed_at: datetime | None = Field(default=None, sa_column=_utc_column())
@@ -81,6 +91,15 @@ class TaskRow(SQLModel, table=True):
     data: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     due_text: str | None = None
     due_at: datetime | None = Field(default=None, sa_column=_utc_column(index=True))
+    # due_at, or NO_DUE: a non-null key the worklist indexes can be read in order by.
+    due_sort: datetime = Field(default=NO_DUE, sa_column=_utc_column(nullable=False))
+
+
+@event.listens_for(TaskRow, "before_insert")
+@event.listens_for(TaskRow, "before_update")
+def _keep_due_sort(_mapper: Any, _connection: Any, row: TaskRow) -> None:
+    """Whoever sets ``due_at`` through the ORM, the sort key follows it."""
+    row.due_sort = row.due_at if row.due_at is not None else NO_DUE
 
 
 class Event(SQLModel, table=True):

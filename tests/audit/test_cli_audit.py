@@ -42,7 +42,7 @@ def test_audit_commands_on_a_p6_case(p6: Prflow, tmp_path: Path) -> None:
     code, _, _ = invoke(p6, "export", "--format", "xes", "--as", "auditor", "--output", str(target))
     assert code == 0 and "<trace>" in target.read_text(encoding="utf-8")
     code, _, err = invoke(p6, "export", "--format", "csv", "--as", "malee")
-    assert code == 4 and "malee may not export the audit trail" in err
+    assert code == 4 and "malee may not read or export the audit trail" in err
     code, _, err = invoke(p6, "purge", str(case_id), "--as", "owner")
     assert code == 5 and "must be kept 10 years" in err
 

@@ -12,6 +12,7 @@ from engine import service
 from engine.context import Prflow
 from engine.store.db import read_session
 from engine.store.tables import Event, PendingTimer, TaskRow
+from engine.views import TaskView
 from tests.factories import P6, add_people, deploy
 
 ESCALATION = Path(__file__).parent / "fixtures" / "escalation_demo.bpmn"
@@ -38,11 +39,11 @@ def office(ctx: Prflow) -> Prflow:
     return set_up(ctx)
 
 
-def tasks_of(ctx: Prflow, case_id: int) -> list[service.TaskView]:
+def tasks_of(ctx: Prflow, case_id: int) -> list[TaskView]:
     return service.show(ctx, case_id).tasks
 
 
-def open_step(ctx: Prflow, case_id: int, element_id: str) -> service.TaskView:
+def open_step(ctx: Prflow, case_id: int, element_id: str) -> TaskView:
     found = [
         t for t in tasks_of(ctx, case_id) if t.element_id == element_id and t.status in service.OPEN
     ]

@@ -9,11 +9,12 @@ from engine import service
 from engine.context import Prflow
 from engine.settings import REPO_PROCESSES_DIR
 from engine.task_due import NoMatchingLimit
+from engine.views import TaskView
 from tests.factories import add_people, deploy
 from tests.support.scenarios import people_for_all_roles
 
 
-def open_task(ctx: Prflow, case_id: int) -> service.TaskView:
+def open_task(ctx: Prflow, case_id: int) -> TaskView:
     [task] = [t for t in service.show(ctx, case_id).tasks if t.status in service.OPEN]
     return task
 

@@ -11,11 +11,12 @@ from freezegun import freeze_time
 from sqlalchemy import text
 from sqlmodel import col, select
 
-from engine import deployment, service
+from engine import deployment, service, stepping
 from engine.context import Prflow
 from engine.errors import Conflict, Forbidden, InvalidInput, NotFound
-from engine.service import StaleCase, TaskNotOpen
 from engine.settings import REPO_PROCESSES_DIR, Settings
+from engine.status import TaskNotOpen
+from engine.stepping import StaleCase
 from engine.store.db import read_session
 from engine.store.tables import Case, Event, TaskRow
 from tests.factories import PEOPLE, add_people, deploy, open_task
@@ -283,7 +284,7 @@ def test_a_claim_racing_a_completion_waits_for_it_then_is_refused(
                 claimed.append(err)
 
         claimer = threading.Thread(target=claim)
-        load_workflow = service.load_workflow
+        load_workflow = stepping.load_workflow
 
         def interleave(*args: object, **kwargs: object) -> object:
             claimer.start()

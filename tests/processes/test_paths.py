@@ -26,6 +26,7 @@ from engine.audit.replay import replay
 from engine.context import Prflow
 from engine.process_rules import NS
 from engine.settings import REPO_PROCESSES_DIR
+from engine.views import TaskView
 from tests.factories import add_people, deploy
 from tests.processes.test_process_rules import MANUAL_ROLES
 from tests.support.scenarios import (
@@ -239,5 +240,5 @@ def test_p8_write_news_escalates_when_its_due_time_passes(
     assert replayed.ok, replayed.divergence
 
 
-def _open(ctx: Prflow, case_id: int) -> list[service.TaskView]:
+def _open(ctx: Prflow, case_id: int) -> list[TaskView]:
     return [t for t in service.show(ctx, case_id).tasks if t.status in service.OPEN]

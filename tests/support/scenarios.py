@@ -31,6 +31,7 @@ from engine import service
 from engine.context import Prflow
 from engine.roles import RoleCatalogue
 from engine.settings import REPO_PROCESSES_DIR
+from engine.views import CaseView, TaskView
 
 __all__ = [
     "MONDAY_MORNING",
@@ -151,15 +152,15 @@ def scenario(name: str) -> Scenario:
     raise KeyError(f"no scenario {name!r}; known: {', '.join(s.name for s in SCENARIOS)}")
 
 
-def _open_tasks(case: service.CaseView) -> list[service.TaskView]:
+def _open_tasks(case: CaseView) -> list[TaskView]:
     return [t for t in case.tasks if t.status in service.OPEN]
 
 
-def _describe(tasks: list[service.TaskView]) -> str:
+def _describe(tasks: list[TaskView]) -> str:
     return "[" + ", ".join(f"{t.element_id} ({t.role})" for t in tasks) + "]"
 
 
-def _the_open_task(ctx: Prflow, case_id: int, step: Step, where: str) -> service.TaskView:
+def _the_open_task(ctx: Prflow, case_id: int, step: Step, where: str) -> TaskView:
     case = service.show(ctx, case_id)
     left = _open_tasks(case)
     if case.status != "running" or len(left) != 1:
