@@ -22,7 +22,7 @@ from engine import clock, events, runtime, users
 from engine.context import Prflow
 from engine.definitions import CompiledDefinition
 from engine.deployment import compiled_row, require_latest
-from engine.errors import Conflict, InvalidInput, NotFound
+from engine.errors import Conflict, Forbidden, InvalidInput, NotFound
 from engine.events import EventType
 from engine.expressions import DUE_AT
 from engine.permissions import Action, require
@@ -121,7 +121,7 @@ def claim(ctx: Prflow, task_id: int, actor: str) -> TaskView:
     now = clock.now()
     with write_session(ctx.db) as session:
         user = get_user(session, actor)
-        row, case = _task(session, task_id)
+        row, case = _working(session, task_id, "claim")
         if row.status != TaskStatus.READY:
             raise TaskNotOpen(task_id, row.status, row.assignee or row.completed_by)
         require(user, Action.CLAIM, task_view_of(row, case))
@@ -134,7 +134,7 @@ def unclaim(ctx: Prflow, task_id: int, actor: str) -> TaskView:
     now = clock.now()
     with write_session(ctx.db) as session:
         user = get_user(session, actor)
-        row, case = _task(session, task_id)
+        row, case = _working(session, task_id, "unclaim")
         if row.status != TaskStatus.CLAIMED:
             raise TaskNotOpen(task_id, row.status, row.completed_by)
         require(user, Action.UNCLAIM, task_view_of(row, case))
@@ -160,7 +160,7 @@ def complete(
     now = clock.now()
     with write_session(ctx.db) as session:
         user = get_user(session, actor)
-        row, case = _task(session, task_id)
+        row, case = _working(session, task_id, "complete")
         if row.status not in OPEN_TASK:
             raise TaskNotOpen(task_id, row.status, row.completed_by)
         require(user, Action.COMPLETE, task_view_of(row, case))
@@ -247,7 +247,12 @@ def _case_admin(
     now = clock.now()
     with write_session(ctx.db) as session:
         user = get_user(session, actor)
-        require(user, action, case_view(session, case_id))
+        view = case_view(session, case_id)
+        try:
+            require(user, action, view)
+        except Forbidden:
+            move_case(case_id, view.status, to, str(action))  # the status is why: a Conflict
+            raise
         case = session.exec(select(Case).where(Case.id == case_id).with_for_update()).one()
         move_case(case_id, case.status, to, str(action))
         events.append_for_case(session, case, at=now, type=_CASE_EVENTS[action], actor=actor,
@@ -408,6 +413,14 @@ def _transition(session: Session, row: TaskRow, to: TaskStatus, **values: Any) -
         session.refresh(row)
         raise TaskNotOpen(row.id, row.status, row.assignee or row.completed_by)
     session.refresh(row)
+
+
+def _working(session: Session, task_id: int, action: str) -> tuple[TaskRow, Case]:
+    """A task to claim, unclaim or complete: its case must be running (not suspended)."""
+    row, case = _task(session, task_id)
+    if case.status != CaseStatus.RUNNING and row.status in OPEN_TASK:
+        raise CaseNotActive(row.case_id, case.status, f"{action} task {task_id}")
+    return row, case
 
 
 def _task(session: Session, task_id: int) -> tuple[TaskRow, Case]:

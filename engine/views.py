@@ -257,7 +257,7 @@ def task_count(session: Session, f: TaskFilter) -> int:
     total = 0
     for query in branches(f):
         counted = query.order_by(None).with_only_columns(func.count(col(TaskRow.id)))
-        total += session.exec(counted).one()  # type: ignore[call-overload]
+        total += int(session.execute(counted).scalar_one())
     return total
 
 
