@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import update
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, or_, select
 
 from engine import clock, events, runtime, users
 from engine.context import Prflow
@@ -160,7 +160,9 @@ def complete(
     now = clock.now()
     with write_session(ctx.db) as session:
         user = get_user(session, actor)
-        row, case = _working(session, task_id, "complete")
+        row, case, siblings = _with_open_siblings(session, task_id)
+        if case.status != CaseStatus.RUNNING and row.status in OPEN_TASK:
+            raise CaseNotActive(row.case_id, case.status, f"complete task {task_id}")
         if row.status not in OPEN_TASK:
             raise TaskNotOpen(task_id, row.status, row.completed_by)
         require(user, Action.COMPLETE, task_view_of(row, case))
@@ -182,7 +184,9 @@ def complete(
         if implicit_claim:
             task_event(session, case, row, EventType.TASK_CLAIMED, actor, now, {"implicit": True})
         task_event(session, case, row, EventType.TASK_COMPLETED, actor, now, {"data": data})
-        mirror_and_save(session, case, compiled, workflow, dues, now, actor, case.lock_version)
+        mirror_and_save(
+            session, case, compiled, workflow, dues, now, actor, case.lock_version, siblings
+        )
         view = task_view_of(row, case)
         new_version = case.lock_version
     ctx.keep_workflow(view.case_id, new_version, workflow)
@@ -434,6 +438,27 @@ def _task(session: Session, task_id: int) -> tuple[TaskRow, Case]:
     if case.status not in (CaseStatus.RUNNING, CaseStatus.SUSPENDED) and row.status in OPEN_TASK:
         raise CaseNotActive(case.id or 0, case.status, f"act on task {task_id}")
     return row, case
+
+
+def _with_open_siblings(session: Session, task_id: int) -> tuple[TaskRow, Case, list[TaskRow]]:
+    """A task, its case and every open task of that case, in one locked read (a completion
+    mirrors the case's open tasks next, so reading them now saves a round trip)."""
+    of_case = select(TaskRow.case_id).where(col(TaskRow.id) == task_id).scalar_subquery()
+    rows = session.exec(
+        select(TaskRow, Case)
+        .join(Case, col(Case.id) == col(TaskRow.case_id))
+        .where(
+            col(TaskRow.case_id) == of_case,
+            or_(col(TaskRow.status).in_(OPEN_TASK), col(TaskRow.id) == task_id),
+        )
+        .order_by(col(TaskRow.id))
+        .with_for_update(of=TaskRow)
+    ).all()
+    found = [(row, case) for row, case in rows if row.id == task_id]
+    if not found:
+        raise NotFound("task", task_id, "see open tasks with: prflow inbox --as LOGIN")
+    row, case = found[0]
+    return row, case, [sibling for sibling, _ in rows]
 
 
 def _definition_id(session: Session, case_id: int) -> int:

@@ -13,6 +13,7 @@ for ``due_at`` asks for it while the workflow runs, and mirroring reads the same
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -104,15 +105,19 @@ def mirror_and_save(
     now: datetime,
     actor: str,
     loaded_version: int,
+    loaded_rows: Sequence[TaskRow] | None = None,
 ) -> None:
-    """Mirror ready user tasks and waiting timers into rows; save state if nobody raced us."""
+    """Mirror ready user tasks and waiting timers into rows; save state if nobody raced us.
+
+    ``loaded_rows``: the case's task rows the caller already read (and locked), at least
+    every open one; otherwise they are queried here.
+    """
     assert case.id is not None
-    open_rows = {
-        row.spiff_task_id: row
-        for row in session.exec(
+    if loaded_rows is None:
+        loaded_rows = session.exec(
             select(TaskRow).where(TaskRow.case_id == case.id, col(TaskRow.status).in_(OPEN_TASK))
         ).all()
-    }
+    open_rows = {row.spiff_task_id: row for row in loaded_rows if row.status in OPEN_TASK}
     ready_ids = set()
     new_rows: list[TaskRow] = []
     for spiff_task in runtime.ready_user_tasks(workflow):

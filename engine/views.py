@@ -17,6 +17,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Generic, TypeVar
@@ -187,7 +188,13 @@ def _task_select() -> Select[Any]:
     return query.join(Case, col(Case.id) == col(TaskRow.case_id))
 
 
-def branches(f: TaskFilter) -> list[Select[Any]]:
+def _count_select() -> Select[Any]:
+    # Without a process filter a count needs no case column: an index-only range count.
+    query: Select[Any] = select(col(TaskRow.id))
+    return query
+
+
+def branches(f: TaskFilter, base: Callable[[], Select[Any]] | None = None) -> list[Select[Any]]:
     """One query per index range the filter covers, each already in ``(due_sort, id)`` order
     and filtered; the caller adds the cursor and the limit."""
     parts: list[tuple[TaskStatus, str | None, str | None]]
@@ -203,7 +210,7 @@ def branches(f: TaskFilter) -> list[Select[Any]]:
             parts = []
     queries = []
     for status, role, assignee in parts:
-        query = _task_select().where(col(TaskRow.status) == status)
+        query = (base or _task_select)().where(col(TaskRow.status) == status)
         if role is not None:
             query = query.where(col(TaskRow.role) == role)
         if assignee is not None:
@@ -263,7 +270,7 @@ def task_page(
 def task_count(session: Session, f: TaskFilter) -> int:
     """How many tasks ``f`` selects, counted in the database branch by branch."""
     total = 0
-    for query in branches(f):
+    for query in branches(f, _task_select if f.process is not None else _count_select):
         counted = query.order_by(None).with_only_columns(func.count(col(TaskRow.id)))
         total += int(session.execute(counted).scalar_one())
     return total
