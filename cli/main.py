@@ -159,10 +159,14 @@ def complete(
 
 
 @app.command()
-def show(case_id: int, as_json: Json = False) -> None:
+def show(
+    case_id: int,
+    actor: Annotated[str | None, typer.Option("--as", help="check that LOGIN may see it")] = None,
+    as_json: Json = False,
+) -> None:
     """A case: its version, status, data and every task so far."""
     with reported():
-        case = service.show(_engine(), case_id)
+        case = service.show(_engine(), case_id, actor)
         if as_json:
             output.emit_json(case)
             return

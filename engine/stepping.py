@@ -53,7 +53,7 @@ class DueTimes:
         """(limit text, due instant) of a ready user task arriving at ``now``."""
         key = str(spiff_task.id)
         if key not in self._known:
-            info = self._compiled.user_tasks.get(spiff_task.task_spec.bpmn_id)
+            info = self._compiled.user_tasks.get(runtime.element_id(spiff_task))
             self._known[key] = (
                 task_due.due_at(info, self._now, spiff_task.data, self._ctx.calendar)
                 if info is not None

@@ -133,3 +133,23 @@ def test_the_demo_runs_real_cases_of_every_manual(sqlite_url: str) -> None:
     # The meeting ended at 06:00 Bangkok; its news was due 09:00: an hour ago, all of it in
     # office hours (08:30–12:00).
     assert "write_news  esao_pr_officer  2026-06-09 09:00  1:00          1:00" in out
+
+
+def test_case_admin_commands_say_who_may_not(db: str) -> None:
+    code, _, err = invoke(db, "users", "add", "boss", "--role", "supervisor", "--unit", "กพร.")
+    assert code == 0, err
+    assert invoke(db, "deploy", str(P6), "--as", "owner")[0] == 0
+    code, out, err = invoke(db, "start", "website_posting", "--as", "malee")
+    case_id = out.strip()
+    code, _, err = invoke(db, "suspend", case_id, "--as", "malee", "--reason", "x")
+    assert code == 4 and "malee may not suspend case" in err
+    code, out, err = invoke(db, "suspend", case_id, "--as", "owner", "--reason", "รอ")
+    assert code == 0 and f"case {case_id} is suspended" in out, err
+    code, _, err = invoke(db, "claim", "1", "--as", "somchai")
+    assert code == 5 and "is suspended" in err
+    code, _, err = invoke(db, "cancel", case_id, "--as", "owner", "--reason", " ")
+    assert code == 2 and "say why" in err
+    code, out, _ = invoke(db, "cancel", case_id, "--as", "owner", "--reason", "ซ้ำ")
+    assert code == 0 and "cancelled" in out
+    code, _, err = invoke(db, "show", case_id, "--as", "somchai")
+    assert code == 0, err
