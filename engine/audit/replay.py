@@ -78,7 +78,7 @@ class CaseStateAt:
 
     case_id: int
     at: datetime
-    status: str  # not_started / running / completed
+    status: str  # not_started / running / suspended / completed / cancelled
     open_tasks: list[OpenTaskAt] = field(default_factory=list)
 
 

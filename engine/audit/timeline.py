@@ -137,6 +137,14 @@ def task_timings(
             if task.claimed_at is None:
                 task.claimed_at = event.at
             task.claimed_by = event.actor
+        elif event.type == EventType.TASK_REASSIGNED:
+            # Time before a hand-over counts as it was: waiting if unclaimed, else working.
+            if task.claimed_by is None:
+                task.waiting += elapsed
+            else:
+                task.working += elapsed
+            task.claimed_at = task.claimed_at or event.at
+            task.claimed_by = event.payload.get("to")
         elif event.type == EventType.TASK_UNCLAIMED:
             task.working += elapsed
             task.claimed_by = None

@@ -13,6 +13,7 @@ from sqlmodel import select
 
 from engine import service, timers, users
 from engine.audit import replay
+from engine.audit.timeline import timeline
 from engine.context import Prflow
 from engine.errors import Conflict, Forbidden, InvalidInput
 from engine.permissions import Action, case_actions, task_actions
@@ -65,6 +66,8 @@ def test_supervisor_reassigns_within_their_unit_only(office: Prflow) -> None:
     assert [(t.status, t.assignee) for t in moved] == [("claimed", "somsak")] * 3
     logged = [e for e in _events(office, cases[0]) if e.type == "task_reassigned"]
     assert len(logged) == 1 and '"from":"somchai"' in logged[0].payload.replace(" ", "")
+    assert [t.claimed_by for t in timeline(office, cases[1]).tasks] == ["somsak"]
+    assert replay.state_at(office, cases[1], datetime.now(UTC)).open_tasks[0].assignee == "somsak"
     with pytest.raises(Forbidden, match="claimed by somsak"):
         service.complete(office, tasks[0], {}, "somchai")
     service.complete(office, tasks[0], {}, "somsak")
