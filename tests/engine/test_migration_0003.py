@@ -37,7 +37,8 @@ def test_old_tasks_get_their_sort_key_and_old_cases_their_unit(database_url: str
         conn.execute(
             text(
                 "INSERT INTO definition (id, key, version, name, sha256, file_name, xml, "
-                f"deployed_at, deployed_by) VALUES (1, 'p', 1, 'P', 'x', 'p.bpmn', '<x/>', '{at}', 'o')"
+                "deployed_at, deployed_by) "
+                f"VALUES (1, 'p', 1, 'P', 'x', 'p.bpmn', '<x/>', '{at}', 'o')"
             )
         )
         conn.execute(
