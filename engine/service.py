@@ -20,11 +20,11 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, or_, select
 
 from engine import clock, events, runtime, task_due
+from engine import event_types as ev
 from engine.context import Prflow
 from engine.definitions import CompiledDefinition
 from engine.deployment import compiled_row, require_latest
 from engine.errors import Conflict, Forbidden, InvalidInput, NotFound
-from engine.events import EventType
 from engine.expressions import DUE_AT, DueResolver
 from engine.store.db import read_session, write_session
 from engine.store.tables import Case, Definition, PendingTimer, TaskRow
@@ -139,8 +139,8 @@ def start(ctx: Prflow, process_key: str, data: Mapping[str, Any], actor: str) ->
         session.flush()
         assert case.id is not None
         events.append_for_case(
-            session, case, at=now, type=EventType.CASE_STARTED, actor=actor,
-            payload={"data": data, "definition_id": definition.id},
+            session, case, ev.CaseStarted(data=dict(data), definition_id=definition.id),
+            at=now, actor=actor,
         )  # fmt: skip
         mirror_and_save(ctx, session, case, definition, compiled, workflow, now, actor, 0)
         view = _case_view(session, case, definition.name, workflow)
@@ -157,7 +157,7 @@ def claim(ctx: Prflow, task_id: int, actor: str) -> TaskView:
         if row.status != READY:
             raise TaskNotOpen(task_id, row.status, row.assignee or row.completed_by)
         _transition(session, row, READY, status=CLAIMED, assignee=actor, claimed_at=now)
-        _event(session, row, EventType.TASK_CLAIMED, actor, now, {})
+        _event(session, row, ev.TaskClaimed(row.element_id, row.role), actor, now)
         return _task_view(session, row)
 
 
@@ -171,7 +171,7 @@ def unclaim(ctx: Prflow, task_id: int, actor: str) -> TaskView:
         if row.assignee != actor:
             raise Forbidden(actor, f"unclaim task {task_id}", f"it is claimed by {row.assignee}")
         _transition(session, row, CLAIMED, status=READY, assignee=None, claimed_at=None)
-        _event(session, row, EventType.TASK_UNCLAIMED, actor, now, {})
+        _event(session, row, ev.TaskUnclaimed(row.element_id, row.role), actor, now)
         return _task_view(session, row)
 
 
@@ -214,8 +214,8 @@ def complete(
         row.data = json.dumps(data, ensure_ascii=False, sort_keys=True)
         session.add(row)
         if implicit_claim:
-            _event(session, row, EventType.TASK_CLAIMED, actor, now, {"implicit": True})
-        _event(session, row, EventType.TASK_COMPLETED, actor, now, {"data": data})
+            _event(session, row, ev.TaskClaimed(row.element_id, row.role, True), actor, now)
+        _event(session, row, ev.TaskCompleted(row.element_id, row.role, dict(data)), actor, now)
         mirror_and_save(
             ctx, session, case, definition, compiled, workflow, now, actor, case.lock_version
         )
@@ -342,26 +342,15 @@ def mirror_and_save(
         )
         session.add(row)
         session.flush()
-        _event(
-            session,
-            row,
-            EventType.TASK_READY,
-            actor,
-            now,
-            {
-                "element_id": row.element_id,
-                "role": row.role,
-                "due_text": due_text,
-                "due_at": due.isoformat() if due else None,
-                "spiff_task_id": spiff_id,
-            },
-            case,
+        ready = ev.TaskReady(
+            row.element_id, row.role, due_text, due.isoformat() if due else None, spiff_id
         )
+        _event(session, row, ready, actor, now, case)
     for spiff_id, row in open_rows.items():
         if spiff_id not in ready_ids:
             row.status = CANCELLED
             session.add(row)
-            _event(session, row, EventType.TASK_CANCELLED, actor, now, {}, case)
+            _event(session, row, ev.TaskCancelled(row.element_id, row.role), actor, now, case)
     if compiled.has_timers:  # otherwise the case can have no pending_timer rows to sync
         _sync_timers(session, case.id, workflow)
     finished = runtime.is_completed(workflow)
@@ -386,7 +375,7 @@ def mirror_and_save(
                         ("status", status), ("completed_at", completed_at)):  # fmt: skip
         set_committed_value(case, name, value)
     if finished:
-        events.append_for_case(session, case, at=now, type=EventType.CASE_COMPLETED, actor=actor)
+        events.append_for_case(session, case, ev.CaseCompleted(), at=now, actor=actor)
 
 
 def _sync_timers(session: Session, case_id: int, workflow: Any) -> None:
@@ -425,16 +414,14 @@ def _transition(session: Session, row: TaskRow, from_status: str, **values: Any)
 def _event(
     session: Session,
     row: TaskRow,
-    type: EventType,
+    body: ev.TaskEvent,
     actor: str,
     now: datetime,
-    payload: dict[str, Any],
     case: Case | None = None,
 ) -> None:
     events.append_for_case(
-        session, case or _case(session, row.case_id), at=now, type=type, actor=actor,
-        task_id=row.id, payload={"element_id": row.element_id, "role": row.role, **payload},
-    )  # fmt: skip
+        session, case or _case(session, row.case_id), body, at=now, actor=actor, task_id=row.id
+    )
 
 
 def _task(session: Session, task_id: int, lock: bool = False) -> TaskRow:

@@ -53,6 +53,6 @@ def test_verify_and_replay_exit_6_when_the_log_was_altered(p6: Prflow) -> None:
     with admin_rights(p6.db) as conn:
         conn.execute(text("UPDATE event SET actor = 'mallory' WHERE seq = 3"))
     code, out, _ = invoke(p6, "verify")
-    assert code == 6 and "BROKEN at seq 3 (edited)" in out
+    assert code == 6 and "BROKEN at seq 3 (bad_mac)" in out
     code, out, _ = invoke(p6, "replay", str(case_id))
     assert code == 0  # the actor is not part of what replay checks: verify is what catches it
