@@ -50,6 +50,12 @@ def completion(ctx: Prflow, element_id: str) -> Event:
     return next(e for e in rows if f'"element_id": "{element_id}"' in e.payload)
 
 
+def completion_seq(ctx: Prflow, element_id: str) -> int:
+    seq = completion(ctx, element_id).seq
+    assert seq is not None
+    return seq
+
+
 def head_of(ctx: Prflow, chain: str) -> ChainHead:
     with read_session(ctx.db) as session:
         head = session.get(ChainHead, chain)

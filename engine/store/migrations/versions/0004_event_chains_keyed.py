@@ -31,6 +31,8 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import context, op
 
+from engine.errors import Conflict
+
 revision: str = "0004"
 down_revision: str | None = "0002"
 branch_labels: str | Sequence[str] | None = None
@@ -66,14 +68,14 @@ def _check_legacy_chain(rows: list[Any], head: Any) -> None:
     prev_seq, prev_hash = 0, GENESIS
     for row in rows:
         if row.seq != prev_seq + 1 or row.prev_hash != prev_hash or _legacy_hash(row) != row.hash:
-            raise RuntimeError(
+            raise Conflict(
                 f"the event log is broken at seq {row.seq}: upgrading would re-sign a tampered "
                 "log. Run `prflow audit verify` with the previous release, restore the log "
                 "from a backup, then upgrade again"
             )
         prev_seq, prev_hash = row.seq, row.hash
     if (prev_seq, prev_hash) != (head.seq, head.hash):
-        raise RuntimeError(
+        raise Conflict(
             f"the event log ends at seq {prev_seq} but its head says {head.seq}: upgrading "
             "would re-sign a truncated log. Restore the log from a backup, then upgrade again"
         )
