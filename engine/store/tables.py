@@ -87,7 +87,7 @@ class Event(SQLModel, table=True):
     """One row of the append-only event log, MAC-chained within its ``chain``."""
 
     __tablename__ = "event"
-    __table_args__ = (UniqueConstraint("chain", "chain_seq", name="uq_event_chain_seq"),)
+    __table_args__ = (Index("uq_event_chain_seq", "chain", "chain_seq", unique=True),)
 
     seq: int | None = Field(default=None, primary_key=True)
     at: datetime = Field(sa_column=_utc_column(nullable=False))
