@@ -1,4 +1,5 @@
-"""``prflow audit``: check the chain, read a case's timeline, replay, export, purge.
+"""``prflow audit``: check the chains, anchor them, read a case's timeline, replay, export,
+purge.
 
 Thin like the rest of the CLI: parse options, call ``engine.audit``, print. Times are shown
 in Bangkok wall time; ``--json`` prints ISO instants for scripts. ``verify`` and ``replay``
@@ -8,6 +9,7 @@ exit 6 when they find the log broken or diverging, so a nightly job can alert on
 from __future__ import annotations
 
 import dataclasses
+import json
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
@@ -17,9 +19,11 @@ import typer
 from cli import output
 from cli.errors import reported
 from cli.options import AsUser, Json
+from engine import clock
 from engine.audit import export as audit_export
 from engine.audit import replay as audit_replay
 from engine.audit import retention, timeline, verify
+from engine.audit.deep import deep_check
 from engine.context import Prflow
 from engine.errors import InvalidInput
 
@@ -63,20 +67,50 @@ def _hours(value: timedelta) -> str:
 
 
 @audit_app.command("verify")
-def verify_command(as_json: Json = False) -> None:
-    """Check the event log's hash chain; name the first broken link."""
+def verify_command(
+    anchor: Annotated[
+        Path | None, typer.Option(help="an anchor file from `audit anchor` to check against")
+    ] = None,
+    deep: Annotated[
+        bool, typer.Option("--deep", help="also compare every case's and task's rows with the log")
+    ] = False,
+    as_json: Json = False,
+) -> None:
+    """Check the event log's MAC chains; name the first broken link (or row difference)."""
     with reported():
-        report = verify.verify_chain(_engine().db)
+        ctx = _engine()
+        kept = None if anchor is None else verify.read_anchor(_read(anchor), str(anchor))
+        report = verify.verify_chain(ctx.db, ctx.keyring, kept)
+        difference = deep_check(ctx.db) if deep and report.ok else None
         if as_json:
-            output.emit_json(report)
-        elif report.broken is None:
-            typer.echo(f"ok: {report.checked} events, chain intact up to seq {report.last_seq}")
-        else:
+            output.emit_json({"chain": report, "rows": difference})
+        elif report.broken is not None:
             b = report.broken
             typer.echo(f"BROKEN at seq {b.seq} ({b.kind}): {b.message}")
             typer.echo(f"  expected: {b.expected}\n  found:    {b.found}")
-        if not report.ok:
+        elif difference is not None:
+            typer.echo(f"ROWS DIFFER ({difference.field}): {difference.message}")
+        else:
+            checks = " and the anchor" if anchor else ""
+            rows = "; case and task rows match the log" if deep else ""
+            typer.echo(f"ok: {report.checked} events in {report.chains} chains{checks}{rows}")
+        if not report.ok or difference is not None:
             raise typer.Exit(EXIT_BROKEN)
+
+
+@audit_app.command("anchor")
+def anchor_command() -> None:
+    """Print every chain's head signed with the server key; keep it outside the database."""
+    with reported():
+        ctx = _engine()
+        typer.echo(json.dumps(verify.take_anchor(ctx.db, ctx.keyring, clock.now()), indent=1))
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        raise InvalidInput(f"cannot read the anchor file {path}: {err}") from err
 
 
 @audit_app.command("timeline")

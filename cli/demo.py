@@ -102,8 +102,8 @@ def run_demo(ctx: Prflow) -> None:
     _print_inboxes(ctx, logins)
     _print_overdue(ctx)
     _print_log(ctx, cases[0][0])
-    chain = verify_chain(ctx.db)
-    typer.echo(f"\naudit: hash chain {'intact' if chain.ok else 'BROKEN'} "
+    chain = verify_chain(ctx.db, ctx.keyring)
+    typer.echo(f"\naudit: event chains {'intact' if chain.ok else 'BROKEN'} "
                f"({chain.checked} events)")  # fmt: skip
 
 

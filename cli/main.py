@@ -6,6 +6,7 @@ Errors are turned into messages and exit codes in ``cli.errors``.
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Annotated
 
@@ -19,6 +20,7 @@ from cli.errors import parse_json_object, reported
 from cli.options import AsUser, Json
 from engine import deployment, service
 from engine.context import Prflow
+from engine.settings import Settings
 from engine.views import TaskView
 
 app = typer.Typer(no_args_is_help=True, help="prflow: run Thai office manuals as BPMN workflows.")
@@ -277,4 +279,7 @@ def users_list(as_json: Json = False) -> None:
 def demo() -> None:
     """Run real demo cases of all nine manuals and print cases, inboxes and a log."""
     with reported():
-        demo_module.run_demo(_engine())
+        settings = Settings.from_env()
+        if settings.audit_key is None:  # a trial database: sign with the public demo key
+            settings = dataclasses.replace(settings, mode="demo")
+        demo_module.run_demo(Prflow(settings))

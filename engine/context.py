@@ -17,7 +17,10 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from engine import events
 from engine.calendar import WorkingCalendar
+from engine.errors import EngineError
+from engine.keys import Keyring, keyring
 from engine.roles import RoleCatalogue
 from engine.settings import Settings
 from engine.store.db import connect, migrate
@@ -30,7 +33,12 @@ class Prflow:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.db: Engine = connect(settings.database_url)
-        migrate(self.db)
+        try:
+            keys: Keyring | None = keyring(settings)
+        except EngineError:
+            keys = None  # a log with old events then asks for the key when upgraded
+        migrate(self.db, audit_keyring=keys)
+        events.use_keys(self.db, settings)
         self._workflows: OrderedDict[int, tuple[int, Any]] = OrderedDict()
         self._calendar: tuple[tuple[int, int], WorkingCalendar] | None = None
         # Deployed versions are immutable: read each row once (keyed by this database's ids).
@@ -39,6 +47,11 @@ class Prflow:
     @classmethod
     def from_env(cls) -> Prflow:
         return cls(Settings.from_env())
+
+    @property
+    def keyring(self) -> Keyring:
+        """The audit keys (``MissingAuditKey`` in production mode without one)."""
+        return keyring(self.settings)
 
     @cached_property
     def roles(self) -> RoleCatalogue:

@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
 from engine import clock, events
+from engine import event_types as ev
 from engine.context import Prflow
 from engine.definitions import (
     CompiledDefinition,
@@ -28,7 +29,6 @@ from engine.definitions import (
     validate,
 )
 from engine.errors import Conflict, InvalidInput, NotFound
-from engine.events import EventType
 from engine.permissions import Action, require
 from engine.store.db import read_session, write_session
 from engine.store.tables import Case, Definition
@@ -126,12 +126,11 @@ def _store_version(session: Session, source: Source, actor: str, now: datetime) 
     session.flush()
     events.append(
         session,
+        ev.Deployed(source.sha256, row.file_name, row.id),
         at=row.deployed_at,
-        type=EventType.DEPLOYED,
         actor=actor,
         process_key=source.key,
         version=version,
-        payload={"sha256": source.sha256, "file": row.file_name, "definition_id": row.id},
     )
     return Deployed(source.key, version, source.sha256, source.file_name, True)
 

@@ -19,11 +19,11 @@ from sqlalchemy import update
 from sqlmodel import Session, col, or_, select
 
 from engine import clock, events, runtime, users
+from engine import event_types as ev
 from engine.context import Prflow
 from engine.definitions import CompiledDefinition
 from engine.deployment import compiled_row, require_latest
 from engine.errors import Conflict, Forbidden, InvalidInput, NotFound
-from engine.events import EventType
 from engine.expressions import DUE_AT
 from engine.permissions import Action, require
 from engine.status import (
@@ -108,8 +108,8 @@ def start(ctx: Prflow, process_key: str, data: Mapping[str, Any], actor: str) ->
         session.flush()
         assert case.id is not None
         events.append_for_case(
-            session, case, at=now, type=EventType.CASE_STARTED, actor=actor,
-            payload={"data": data, "definition_id": definition.id},
+            session, case, ev.CaseStarted(data=dict(data), definition_id=definition.id),
+            at=now, actor=actor,
         )  # fmt: skip
         mirror_and_save(session, case, compiled, workflow, dues, now, actor, 0)
         view = case_view(session, case.id, _case_data(workflow))
@@ -126,7 +126,7 @@ def claim(ctx: Prflow, task_id: int, actor: str) -> TaskView:
             raise TaskNotOpen(task_id, row.status, row.assignee or row.completed_by)
         require(user, Action.CLAIM, task_view_of(row, case))
         _transition(session, row, TaskStatus.CLAIMED, assignee=actor, claimed_at=now)
-        task_event(session, case, row, EventType.TASK_CLAIMED, actor, now, {})
+        task_event(session, case, row, ev.TaskClaimed, actor, now)
         return task_view_of(row, case)
 
 
@@ -139,7 +139,7 @@ def unclaim(ctx: Prflow, task_id: int, actor: str) -> TaskView:
             raise TaskNotOpen(task_id, row.status, row.completed_by)
         require(user, Action.UNCLAIM, task_view_of(row, case))
         _transition(session, row, TaskStatus.READY, assignee=None, claimed_at=None)
-        task_event(session, case, row, EventType.TASK_UNCLAIMED, actor, now, {})
+        task_event(session, case, row, ev.TaskUnclaimed, actor, now)
         return task_view_of(row, case)
 
 
@@ -182,8 +182,8 @@ def complete(
         row.data = json.dumps(data, ensure_ascii=False, sort_keys=True)
         session.add(row)
         if implicit_claim:
-            task_event(session, case, row, EventType.TASK_CLAIMED, actor, now, {"implicit": True})
-        task_event(session, case, row, EventType.TASK_COMPLETED, actor, now, {"data": data})
+            task_event(session, case, row, ev.TaskClaimed, actor, now, implicit=True)
+        task_event(session, case, row, ev.TaskCompleted, actor, now, data=dict(data))
         mirror_and_save(
             session, case, compiled, workflow, dues, now, actor, case.lock_version, siblings
         )
@@ -216,8 +216,8 @@ def reassign(
                 )
             before = row.assignee
             _transition(session, row, TaskStatus.CLAIMED, assignee=to, claimed_at=now)
-            task_event(session, case, row, EventType.TASK_REASSIGNED, actor, now,
-                       {"from": before, "to": to, "reason": reason})  # fmt: skip
+            task_event(session, case, row, ev.TaskReassigned, actor, now,
+                       previous=before, to=to, reason=reason)  # fmt: skip
             done.append(task_view_of(row, case))
         return done
 
@@ -238,9 +238,9 @@ def cancel(ctx: Prflow, case_id: int, actor: str, reason: str) -> CaseView:
 
 
 _CASE_EVENTS = {
-    Action.SUSPEND: EventType.CASE_SUSPENDED,
-    Action.RESUME: EventType.CASE_RESUMED,
-    Action.CANCEL: EventType.CASE_CANCELLED,
+    Action.SUSPEND: ev.CaseSuspended,
+    Action.RESUME: ev.CaseResumed,
+    Action.CANCEL: ev.CaseCancelled,
 }
 
 
@@ -259,8 +259,7 @@ def _case_admin(
             raise
         case = session.exec(select(Case).where(Case.id == case_id).with_for_update()).one()
         move_case(case_id, case.status, to, str(action))
-        events.append_for_case(session, case, at=now, type=_CASE_EVENTS[action], actor=actor,
-                               payload={"reason": reason})  # fmt: skip
+        events.append_for_case(session, case, _CASE_EVENTS[action](reason), at=now, actor=actor)
         if to == CaseStatus.CANCELLED:
             _cancel_open_tasks(session, case, actor, now)
         save_state(session, case, case.state, case.lock_version, to,
@@ -281,7 +280,7 @@ def _cancel_open_tasks(session: Session, case: Case, actor: str, now: datetime) 
         assert row.id is not None
         row.status = move_task(row.id, row.status, TaskStatus.CANCELLED)
         session.add(row)
-        task_event(session, case, row, EventType.TASK_CANCELLED, actor, now, {})
+        task_event(session, case, row, ev.TaskCancelled, actor, now)
     for timer in session.exec(select(PendingTimer).where(PendingTimer.case_id == case.id)):
         session.delete(timer)
 

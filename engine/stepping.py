@@ -21,11 +21,11 @@ from sqlalchemy import update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
+from engine import event_types as ev
 from engine import events, runtime, task_due
 from engine.context import Prflow
 from engine.definitions import CompiledDefinition
 from engine.errors import Conflict, InvalidInput
-from engine.events import EventType
 from engine.expressions import DUE_AT, DueResolver
 from engine.status import OPEN_TASK, CaseStatus, TaskStatus, move_case
 from engine.store.tables import Case, PendingTimer, TaskRow
@@ -113,6 +113,14 @@ def mirror_and_save(
     every open one; otherwise they are queried here.
     """
     assert case.id is not None
+    # Save first: the UPDATE ... WHERE lock_version takes the case row's lock, so a writer
+    # that raced us on this case waits here and is refused as stale before it inserts rows
+    # (which would otherwise collide on the task's spiff id instead of saying why).
+    finished = runtime.is_completed(workflow)
+    status = CaseStatus.COMPLETED if finished else CaseStatus(case.status)
+    move_case(case.id, case.status, status, "move it on")
+    save_state(session, case, runtime.serialize(workflow), loaded_version, status,
+               completed_at=now if finished else None)  # fmt: skip
     if loaded_rows is None:
         loaded_rows = session.exec(
             select(TaskRow).where(TaskRow.case_id == case.id, col(TaskRow.status).in_(OPEN_TASK))
@@ -138,25 +146,20 @@ def mirror_and_save(
         session.add_all(new_rows)
         session.flush()  # one batch for the new rows' ids, which their events carry
     for row in new_rows:
-        task_event(session, case, row, EventType.TASK_READY, actor, now, {
-            "due_text": row.due_text,
-            "due_at": row.due_at.isoformat() if row.due_at else None,
-            "spiff_task_id": row.spiff_task_id,
-        })  # fmt: skip
+        task_event(
+            session, case, row, ev.TaskReady, actor, now, due_text=row.due_text,
+            due_at=row.due_at.isoformat() if row.due_at else None,
+            spiff_task_id=row.spiff_task_id,
+        )  # fmt: skip
     for spiff_id, row in open_rows.items():
         if spiff_id not in ready_ids:
             row.status = TaskStatus.CANCELLED
             session.add(row)
-            task_event(session, case, row, EventType.TASK_CANCELLED, actor, now, {})
+            task_event(session, case, row, ev.TaskCancelled, actor, now)
     if compiled.has_timers:  # otherwise the case can have no pending_timer rows to sync
         _sync_timers(session, case.id, workflow)
-    finished = runtime.is_completed(workflow)
-    status = CaseStatus.COMPLETED if finished else CaseStatus(case.status)
-    move_case(case.id, case.status, status, "move it on")
-    save_state(session, case, runtime.serialize(workflow), loaded_version, status,
-               completed_at=now if finished else None)  # fmt: skip
     if finished:
-        events.append_for_case(session, case, at=now, type=EventType.CASE_COMPLETED, actor=actor)
+        events.append_for_case(session, case, ev.CaseCompleted(), at=now, actor=actor)
 
 
 def save_state(
@@ -192,16 +195,14 @@ def task_event(
     session: Session,
     case: Case,
     row: TaskRow,
-    type: EventType,
+    kind: type[ev.TaskEvent],
     actor: str,
     now: datetime,
-    payload: dict[str, Any],
+    **fields: Any,
 ) -> None:
-    """Log an event about one task of ``case``."""
-    events.append_for_case(
-        session, case, at=now, type=type, actor=actor, task_id=row.id,
-        payload={"element_id": row.element_id, "role": row.role, **payload},
-    )  # fmt: skip
+    """Log an event of type ``kind`` about one task of ``case`` (its step and role filled in)."""
+    body = kind(element_id=row.element_id, role=row.role, **fields)
+    events.append_for_case(session, case, body, at=now, actor=actor, task_id=row.id)
 
 
 def _sync_timers(session: Session, case_id: int, workflow: Any) -> None:

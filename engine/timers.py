@@ -48,7 +48,7 @@ from engine.context import Prflow
 from engine.definitions import CompiledDefinition
 from engine.deployment import compiled_row
 from engine.errors import EngineError
-from engine.events import EventType
+from engine.event_types import DueRecomputed, TimerFired
 from engine.status import OPEN_TASK, CaseStatus
 from engine.stepping import DueTimes, StaleCase, load_workflow, mirror_and_save
 from engine.store.db import read_session, write_session
@@ -233,16 +233,15 @@ def _fire(session: Session, case: Case, workflow: Any, now: datetime) -> list[Fi
         events.append_for_case(
             session,
             case,
+            TimerFired(
+                element_id=timer.element_id,
+                spiff_task_id=timer.spiff_task_id,
+                fire_at=timer.fire_at.isoformat(),
+                attached_to=runtime.element_id(attached) if attached is not None else None,
+            ),
             at=now,
-            type=EventType.TIMER_FIRED,
             actor=SWEEP_ACTOR,
             task_id=row.id if row is not None else None,
-            payload={
-                "element_id": timer.element_id,
-                "spiff_task_id": timer.spiff_task_id,
-                "fire_at": timer.fire_at.isoformat(),
-                "attached_to": runtime.element_id(attached) if attached is not None else None,
-            },
         )
         fired.append(FiredTimer(case.id, timer.element_id, timer.spiff_task_id, timer.fire_at))
     return fired
@@ -281,19 +280,18 @@ def _recompute_due(
         events.append_for_case(
             session,
             case,
+            DueRecomputed(
+                element_id=row.element_id,
+                role=row.role,
+                due_text=due_text,
+                old_due_at=old.isoformat() if old else None,
+                due_at=due.isoformat() if due else None,
+                calendar_fingerprint=ctx.calendar.fingerprint,
+                timers=moved,
+            ),
             at=now,
-            type=EventType.DUE_RECOMPUTED,
             actor=SWEEP_ACTOR,
             task_id=row.id,
-            payload={
-                "element_id": row.element_id,
-                "role": row.role,
-                "due_text": due_text,
-                "old_due_at": old.isoformat() if old else None,
-                "due_at": due.isoformat() if due else None,
-                "calendar_fingerprint": ctx.calendar.fingerprint,
-                "timers": moved,
-            },
         )
         changes.append(RecomputedDue(case.id, row.id, row.element_id, old, due))
     return changes

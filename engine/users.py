@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 
 from engine import events
 from engine.errors import InvalidInput, NotFound
-from engine.events import EventType
+from engine.event_types import UserAdded
 from engine.roles import RoleCatalogue
 from engine.store.tables import User, UserRole
 
@@ -82,10 +82,7 @@ def add_user(
     for role in sorted(set(roles)):
         session.add(UserRole(login=login, role=role))
     # Granting roles is what lets people act on cases, so auditors must see it.
-    events.append(
-        session, at=now, type=EventType.USER_ADDED, actor=actor,
-        payload={"login": login, "roles": sorted(set(roles)), "unit": unit},
-    )  # fmt: skip
+    events.append(session, UserAdded(login, sorted(set(roles)), unit), at=now, actor=actor)
     return UserView(login, display_name or login, unit, tuple(sorted(set(roles))))
 
 

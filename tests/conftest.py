@@ -18,6 +18,9 @@ from sqlalchemy import create_engine, text
 from engine.context import Prflow
 from engine.settings import REPO_PROCESSES_DIR, Settings
 
+# CLI commands under test read their settings from the environment: sign with the test key.
+os.environ.setdefault("PRFLOW_MODE", "test")
+
 ADMIN_URL = os.environ.get(
     "PRFLOW_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
@@ -56,7 +59,9 @@ def database_url(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture
 def ctx(database_url: str) -> Iterator[Prflow]:
-    engine = Prflow(Settings(database_url=database_url, processes_dir=REPO_PROCESSES_DIR))
+    engine = Prflow(
+        Settings(database_url=database_url, processes_dir=REPO_PROCESSES_DIR, mode="test")
+    )
     try:
         yield engine
     finally:

@@ -1,27 +1,28 @@
-"""Reading one case's events back from the log, payloads decoded.
+"""Reading one case's events back from the log, each payload as its typed body.
 
-Timeline, replay and export all start from the same question — "what does the log say
-happened to this case?" — so they share this reader instead of each querying ``event``.
+Timeline, replay, export and the deep check all start from the same question — "what does
+the log say happened to this case?" — so they share this reader instead of each querying
+``event``. A case's events are read in their chain's order (``chain_seq``), which the MACs
+cover, not in the global ``seq``, which they do not.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from engine.errors import NotFound
+from engine.event_types import EventBody, TaskEvent, TimerFired, decode
 from engine.store.db import read_session
 from engine.store.tables import Case, Event
 
 
 @dataclass(frozen=True)
 class LoggedEvent:
-    """One event of a case as the log holds it, with the payload decoded."""
+    """One event of a case as the log holds it, with its payload as its type's class."""
 
     seq: int
     at: datetime
@@ -31,22 +32,21 @@ class LoggedEvent:
     task_id: int | None
     process_key: str | None
     version: int | None
-    payload: dict[str, Any]
+    body: EventBody
 
     @property
     def element_id(self) -> str | None:
-        value = self.payload.get("element_id")
-        return value if isinstance(value, str) else None
+        if isinstance(self.body, TaskEvent | TimerFired):
+            return self.body.element_id or None
+        return None
 
     @property
     def role(self) -> str | None:
-        value = self.payload.get("role")
-        return value if isinstance(value, str) else None
+        return self.body.role or None if isinstance(self.body, TaskEvent) else None
 
 
 def logged(event: Event) -> LoggedEvent:
     assert event.seq is not None and event.case_id is not None
-    payload = json.loads(event.payload)
     return LoggedEvent(
         seq=event.seq,
         at=event.at,
@@ -56,7 +56,7 @@ def logged(event: Event) -> LoggedEvent:
         task_id=event.task_id,
         process_key=event.process_key,
         version=event.version,
-        payload=payload if isinstance(payload, dict) else {},
+        body=decode(event.type, event.payload),
     )
 
 
@@ -69,7 +69,7 @@ def require_case(session: Session, case_id: int) -> Case:
 
 def case_events(session: Session, case_id: int) -> list[LoggedEvent]:
     """Every event of one case, in log order."""
-    query = select(Event).where(Event.case_id == case_id).order_by(col(Event.seq))
+    query = select(Event).where(Event.case_id == case_id).order_by(col(Event.chain_seq))
     return [logged(event) for event in session.exec(query).all()]
 
 

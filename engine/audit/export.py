@@ -26,7 +26,7 @@ from sqlmodel import col, select
 from engine.audit.case_log import logged
 from engine.context import Prflow
 from engine.errors import InvalidInput
-from engine.events import EventType
+from engine.event_types import EventType
 from engine.permissions import Action, require
 from engine.store.db import read_session
 from engine.store.tables import Event

@@ -32,7 +32,14 @@ from engine.context import Prflow
 from engine.definitions import CompiledDefinition
 from engine.deployment import compiled_row
 from engine.errors import EngineError, NotFound
-from engine.events import EventType
+from engine.event_types import (
+    CaseStarted,
+    DueRecomputed,
+    EventType,
+    TaskCompleted,
+    TaskReady,
+    TaskReassigned,
+)
 from engine.expressions import DueResolver
 from engine.stepping import due_resolver
 from engine.store.db import read_session
@@ -110,8 +117,9 @@ def replay_all(ctx: Prflow) -> list[ReplayResult]:
 
 
 def _definition(session: Session, started: LoggedEvent) -> Definition:
-    definition_id = started.payload.get("definition_id")
-    definition = session.get(Definition, definition_id) if isinstance(definition_id, int) else None
+    assert isinstance(started.body, CaseStarted)
+    definition_id = started.body.definition_id
+    definition = session.get(Definition, definition_id) if definition_id is not None else None
     if definition is None:
         raise NotFound(
             "definition",
@@ -143,9 +151,8 @@ class _Replay:
         # these, not recomputed: the holiday file may have changed since the case ran.
         self.logged_dues: dict[str, deque[str]] = defaultdict(deque)
         for event in logged:
-            due = event.payload.get("due_at")
-            if event.type == EventType.TASK_READY and isinstance(due, str):
-                self.logged_dues[event.element_id or ""].append(due)
+            if isinstance(event.body, TaskReady) and event.body.due_at is not None:
+                self.logged_dues[event.element_id or ""].append(event.body.due_at)
 
     def run(self) -> ReplayResult:
         try:
@@ -182,8 +189,8 @@ class _Replay:
             return  # a cancelled case never moves again; its tasks' cancellations follow
         if event.type == EventType.CASE_CANCELLED:
             self.cancelled = True
-        elif event.type == EventType.CASE_STARTED:
-            data = event.payload.get("data", {})
+        elif isinstance(event.body, CaseStarted):
+            data = event.body.data
             self.step(event, lambda: self._start(data))
         elif event.type == EventType.TASK_READY:
             self.match_ready(event)
@@ -211,7 +218,7 @@ class _Replay:
                 f"the log completes task {event.task_id} ({event.element_id}), "
                 "which is not ready in the replay",
             )
-        data = event.payload.get("data", {})
+        data = event.body.data if isinstance(event.body, TaskCompleted) else {}
         task_id = str(spiff_task.id)
         self.step(
             event, lambda: runtime.complete_task(self.workflow, task_id, data, self.now), task_id
@@ -301,8 +308,8 @@ class _Replay:
     def move_timers(self, event: LoggedEvent) -> None:
         """A sweep moved this task's due time after a calendar change: move its timers."""
         task = self.by_task_id.get(event.task_id) if event.task_id is not None else None
-        due = event.payload.get("due_at")
-        if task is None or not isinstance(due, str):
+        due = event.body.due_at if isinstance(event.body, DueRecomputed) else None
+        if task is None or due is None:
             return
         for boundary in runtime.due_at_timers(self.workflow).get(str(task.id), []):
             runtime.set_timer_value(boundary, due)
@@ -334,9 +341,9 @@ def state_at(ctx: Prflow, case_id: int, at: datetime) -> CaseStateAt:
     for event in before:
         if event.task_id is None:
             continue
-        if event.type == EventType.TASK_READY:
-            due = event.payload.get("due_at")
-            due_at = datetime.fromisoformat(due) if isinstance(due, str) else None
+        if isinstance(event.body, TaskReady):
+            due = event.body.due_at
+            due_at = datetime.fromisoformat(due) if due is not None else None
             open_tasks[event.task_id] = OpenTaskAt(
                 event.task_id, event.element_id or "?", event.role or "?", "ready", None,
                 event.at, due_at, due_at is not None and at > due_at,
@@ -346,7 +353,7 @@ def state_at(ctx: Prflow, case_id: int, at: datetime) -> CaseStateAt:
             open_tasks[event.task_id] = _with(task, status="claimed", assignee=event.actor)
         elif event.type == EventType.TASK_REASSIGNED and event.task_id in open_tasks:
             task = open_tasks[event.task_id]
-            to = event.payload.get("to")
+            to = event.body.to if isinstance(event.body, TaskReassigned) else None
             open_tasks[event.task_id] = _with(task, status="claimed", assignee=to)
         elif event.type == EventType.TASK_UNCLAIMED and event.task_id in open_tasks:
             task = open_tasks[event.task_id]

@@ -37,7 +37,7 @@ from engine import clock, events
 from engine.context import Prflow
 from engine.definitions import NS
 from engine.errors import Conflict, EngineError, Forbidden, InvalidInput, NotFound
-from engine.events import EventType
+from engine.event_types import CasePurged, PurgeRefused
 from engine.status import CaseStatus
 from engine.store.db import write_session
 from engine.store.tables import Case, Definition, PendingTimer, TaskRow
@@ -138,11 +138,8 @@ def purge(ctx: Prflow, case_id: int, actor: str) -> Purged:
         period = retention_of(definition)
         refused = _refusal(session, case, period, actor, now)
         if refused is not None:
-            events.append_for_case(
-                session, case, at=now, type=EventType.PURGE_REFUSED, actor=actor,
-                payload={"reason": type(refused).__name__, "message": str(refused),
-                         "retention": period.text},
-            )  # fmt: skip
+            refusal = PurgeRefused(type(refused).__name__, str(refused), period.text)
+            events.append_for_case(session, case, refusal, at=now, actor=actor)
         else:
             return _purge(session, case, period, actor, now)
     # Raised only now, after the refusal event committed in its own transaction.
@@ -179,11 +176,9 @@ def _purge(
         session.add(task)
     case.state, case.status = "", CaseStatus.PURGED
     session.add(case)
-    events.append_for_case(
-        session, case, at=now, type=EventType.CASE_PURGED, actor=actor,
-        payload={"retention": period.text, "tasks_cleared": len(tasks),
-                 "completed_at": case.completed_at.isoformat() if case.completed_at else None},
-    )  # fmt: skip
+    completed = case.completed_at.isoformat() if case.completed_at else None
+    purged = CasePurged(period.text, len(tasks), completed)
+    events.append_for_case(session, case, purged, at=now, actor=actor)
     return Purged(case.id, case.process_key, case.version, len(tasks), period.text)
 
 

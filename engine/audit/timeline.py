@@ -17,6 +17,7 @@ time.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -28,7 +29,7 @@ from engine.calendar import WorkingCalendar
 from engine.context import Prflow
 from engine.deadlines import is_on_time
 from engine.errors import NotFound
-from engine.events import EventType
+from engine.event_types import EventType, TaskReady, TaskReassigned
 from engine.store.db import read_session
 
 
@@ -115,14 +116,14 @@ def task_timings(
     for event in logged:
         if event.task_id is None:
             continue
-        if event.type == EventType.TASK_READY:
+        if isinstance(event.body, TaskReady):
             tasks[event.task_id] = TaskTiming(
                 task_id=event.task_id,
                 step=event.element_id or "?",
                 role=event.role or "?",
                 ready_at=event.at,
-                due_at=_instant(event.payload.get("due_at")),
-                due_text=event.payload.get("due_text"),
+                due_at=_instant(event.body.due_at),
+                due_text=event.body.due_text,
             )
             since[event.task_id] = event.at
             continue
@@ -144,7 +145,7 @@ def task_timings(
             else:
                 task.working += elapsed
             task.claimed_at = task.claimed_at or event.at
-            task.claimed_by = event.payload.get("to")
+            task.claimed_by = event.body.to if isinstance(event.body, TaskReassigned) else None
         elif event.type == EventType.TASK_UNCLAIMED:
             task.working += elapsed
             task.claimed_by = None
@@ -170,8 +171,8 @@ def _verdict(task: TaskTiming, now: datetime) -> Verdict:
     return Verdict.OPEN
 
 
-def _instant(value: object) -> datetime | None:
-    return datetime.fromisoformat(value) if isinstance(value, str) else None
+def _instant(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value is not None else None
 
 
 def _entry(event: LoggedEvent) -> TimelineEntry:
@@ -185,5 +186,5 @@ def _entry(event: LoggedEvent) -> TimelineEntry:
         task_id=event.task_id,
         process_key=event.process_key,
         version=event.version,
-        payload=event.payload,
+        payload=dataclasses.asdict(event.body),
     )

@@ -75,6 +75,9 @@ def write_session(engine: Engine) -> Iterator[Session]:
         with Session(bind=connection, expire_on_commit=False) as session:
             try:
                 yield session
+                # Work staged for the commit itself (the event log's inserts), see events.py.
+                for hook in session.info.pop("before_commit", []):
+                    hook(session)
                 session.commit()
             except BaseException:
                 session.rollback()
@@ -105,10 +108,14 @@ def read_session(engine: Engine, *, snapshot: bool = False) -> Iterator[Session]
         yield session
 
 
-def migrate(engine: Engine) -> None:
-    """Upgrade the database to the newest schema (idempotent)."""
+def migrate(engine: Engine, **attributes: Any) -> None:
+    """Upgrade the database to the newest schema (idempotent).
+
+    ``attributes`` reach the migrations (``audit_keyring``: the key that re-signs old events).
+    """
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.attributes.update(attributes)
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")

@@ -103,9 +103,10 @@ def _keep_due_sort(_mapper: Any, _connection: Any, row: TaskRow) -> None:
 
 
 class Event(SQLModel, table=True):
-    """One row of the append-only, hash-chained event log."""
+    """One row of the append-only event log, MAC-chained within its ``chain``."""
 
     __tablename__ = "event"
+    __table_args__ = (Index("uq_event_chain_seq", "chain", "chain_seq", unique=True),)
 
     seq: int | None = Field(default=None, primary_key=True)
     at: datetime = Field(sa_column=_utc_column(nullable=False))
@@ -116,16 +117,19 @@ class Event(SQLModel, table=True):
     process_key: str | None = None
     version: int | None = None
     payload: str = Field(sa_column=Column(Text, nullable=False))
+    chain: str
+    chain_seq: int
+    key_id: str
     prev_hash: str
     hash: str
 
 
 class ChainHead(SQLModel, table=True):
-    """The last event's sequence number and hash; locking it serialises appends."""
+    """One chain's last ``chain_seq`` and MAC; locking it serialises that chain's appends."""
 
-    __tablename__ = "chain_head"
+    __tablename__ = "event_chain"
 
-    id: int = Field(default=1, primary_key=True)
+    chain: str = Field(primary_key=True)
     seq: int = 0
     hash: str
 

@@ -26,15 +26,23 @@ from engine.store.db import is_sqlite
 _CONDITION = re.compile(r'(\w+)\s*==\s*"([^"]*)"')
 
 
+_GUARDS = (
+    ("event_append_only_update", "event"), ("event_append_only_delete", "event"),
+    ("event_extends_chain", "event"), ("event_chain_follows", "event_chain"),
+    ("event_chain_starts_empty", "event_chain"), ("event_chain_kept", "event_chain"),
+)  # fmt: skip
+
+
 @contextmanager
 def admin_rights(db: Engine) -> Iterator[Any]:
-    """A connection with the append-only triggers out of the way, as a DB admin could do."""
+    """A connection with the event log's guard triggers out of the way, as a DB admin could."""
     with db.begin() as conn:
         if is_sqlite(db):
-            conn.exec_driver_sql("DROP TRIGGER event_append_only_update")
-            conn.exec_driver_sql("DROP TRIGGER event_append_only_delete")
+            for name, _ in _GUARDS:
+                conn.exec_driver_sql(f"DROP TRIGGER {name}")
         else:
-            conn.exec_driver_sql("ALTER TABLE event DISABLE TRIGGER event_append_only")
+            conn.exec_driver_sql("ALTER TABLE event DISABLE TRIGGER USER")
+            conn.exec_driver_sql("ALTER TABLE event_chain DISABLE TRIGGER USER")
         yield conn
 
 
@@ -62,7 +70,7 @@ def copy_database(ctx: Prflow, tmp_path: Path) -> tuple[str, Any]:
 
 
 def open_copy(url: str) -> Prflow:
-    return Prflow(Settings(database_url=url, processes_dir=REPO_PROCESSES_DIR))
+    return Prflow(Settings(database_url=url, processes_dir=REPO_PROCESSES_DIR, mode="test"))
 
 
 @dataclass(frozen=True)

@@ -53,6 +53,26 @@ def test_verify_and_replay_exit_6_when_the_log_was_altered(p6: Prflow) -> None:
     with admin_rights(p6.db) as conn:
         conn.execute(text("UPDATE event SET actor = 'mallory' WHERE seq = 3"))
     code, out, _ = invoke(p6, "verify")
-    assert code == 6 and "BROKEN at seq 3 (edited)" in out
+    assert code == 6 and "BROKEN at seq 3 (bad_mac)" in out
     code, out, _ = invoke(p6, "replay", str(case_id))
     assert code == 0  # the actor is not part of what replay checks: verify is what catches it
+
+
+def test_anchor_then_verify_against_it_and_deep(p6: Prflow, tmp_path: Path) -> None:
+    with freeze_time("2026-06-08T02:00:00+00:00"):
+        case_id = p6_case(p6, ("ok",))
+    code, out, _ = invoke(p6, "anchor")
+    assert code == 0 and json.loads(out)["heads"][f"case/{case_id}"][0] > 0
+    kept = tmp_path / "anchor.json"
+    kept.write_text(out, encoding="utf-8")
+    code, out, _ = invoke(p6, "verify", "--anchor", str(kept), "--deep")
+    assert code == 0 and "and the anchor; case and task rows match the log" in out
+    with p6.db.begin() as conn:
+        conn.execute(
+            text("UPDATE task SET assignee = 'mallory' WHERE case_id = :c"), {"c": case_id}
+        )
+    code, out, _ = invoke(p6, "verify", "--deep")
+    assert code == 6 and out.startswith("ROWS DIFFER (assignee): case ")
+    kept.write_text("not json", encoding="utf-8")
+    code, _, err = invoke(p6, "verify", "--anchor", str(kept))
+    assert code == 2 and "is not an anchor file" in err

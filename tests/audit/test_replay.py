@@ -83,8 +83,8 @@ def test_an_altered_completion_in_a_copy_diverges(p6: Prflow, tmp_path: Path) ->
         assert result.divergence.seq == seq + 1
         assert result.divergence.expected == "upload (doh_it_officer)"
         assert result.divergence.found == "store (doh_web_pr_officer)"
-        broken = verify_chain(copy.db).broken
-        assert broken is not None and (broken.kind, broken.seq) == (BreakKind.EDITED, seq)
+        broken = verify_chain(copy.db, copy.keyring).broken
+        assert broken is not None and (broken.kind, broken.seq) == (BreakKind.BAD_MAC, seq)
     finally:
         copy.close()
         drop()

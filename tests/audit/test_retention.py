@@ -45,7 +45,7 @@ def test_a_purge_within_ten_years_is_refused_and_logged(p6: Prflow) -> None:
     assert "may be purged from 2036-06-08" in str(refused.value)
     # The refusal committed although the command failed, and the case is untouched.
     assert logged_types(p6, case_id)[-1] == "purge_refused"
-    assert verify_chain(p6.db).ok
+    assert verify_chain(p6.db, p6.keyring).ok
     with read_session(p6.db) as session:
         assert session.get(Case, case_id) is not None
 
@@ -66,7 +66,7 @@ def test_after_retention_the_case_data_goes_and_the_events_stay(p6: Prflow) -> N
     # A new case never takes a purged case's id (SQLite reuses deleted rowids).
     assert service.start(p6, "website_posting", {}, "malee").id != case_id
     assert logged_types(p6, case_id)[-1] == "case_purged"
-    assert verify_chain(p6.db).ok
+    assert verify_chain(p6.db, p6.keyring).ok
     # The history is still readable from the log alone.
     assert len(timeline(p6, case_id).tasks) == 5
     assert state_at(p6, case_id, datetime(2030, 1, 1, tzinfo=UTC)).status == "completed"

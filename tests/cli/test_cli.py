@@ -129,7 +129,7 @@ def test_the_demo_runs_real_cases_of_every_manual(sqlite_url: str) -> None:
     assert "timer sweep: 1 escalation(s) fired" in out
     assert "follow_up_write_news" in out  # the group director got the late meeting summary
     assert "website_posting v1            completed" in out
-    assert "audit: hash chain intact" in out
+    assert "audit: event chains intact" in out
     # The meeting ended at 06:00 Bangkok; its news was due 09:00: an hour ago, all of it in
     # office hours (08:30–12:00).
     assert "write_news  esao_pr_officer  2026-06-09 09:00  1:00          1:00" in out

@@ -33,7 +33,7 @@ def sweep_at(ctx: Prflow, at: datetime) -> timers.SweepResult:
 
 def fresh(ctx: Prflow) -> Prflow:
     """A new engine object on the same database: what a restart or another process sees."""
-    return Prflow(Settings(ctx.settings.database_url, ctx.settings.processes_dir))
+    return Prflow(Settings(ctx.settings.database_url, ctx.settings.processes_dir, mode="test"))
 
 
 def test_the_timer_waits_for_the_due_time_of_its_task(ctx: Prflow) -> None:

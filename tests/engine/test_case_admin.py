@@ -65,7 +65,7 @@ def test_supervisor_reassigns_within_their_unit_only(office: Prflow) -> None:
     moved = service.reassign(office, tasks, "somsak", "boss", "somchai is on leave")
     assert [(t.status, t.assignee) for t in moved] == [("claimed", "somsak")] * 3
     logged = [e for e in _events(office, cases[0]) if e.type == "task_reassigned"]
-    assert len(logged) == 1 and '"from":"somchai"' in logged[0].payload.replace(" ", "")
+    assert len(logged) == 1 and '"previous":"somchai"' in logged[0].payload.replace(" ", "")
     assert [t.claimed_by for t in timeline(office, cases[1]).tasks] == ["somsak"]
     assert replay.state_at(office, cases[1], datetime.now(UTC)).open_tasks[0].assignee == "somsak"
     with pytest.raises(Forbidden, match="claimed by somsak"):

@@ -91,7 +91,9 @@ def test_state_survives_a_new_engine_object(p6: Prflow, database_url: str) -> No
     case = service.start(p6, "website_posting", {}, "malee")
     service.complete(p6, open_task(p6, case.id).id, {}, "somchai")
 
-    fresh = Prflow(Settings(database_url=database_url, processes_dir=p6.settings.processes_dir))
+    fresh = Prflow(
+        Settings(database_url=database_url, processes_dir=p6.settings.processes_dir, mode="test")
+    )
     try:
         verify = open_task(fresh, case.id)
         assert verify.element_id == "verify"
@@ -160,7 +162,11 @@ def test_racing_completions_give_one_success_and_one_clear_error(
     case = service.start(p6, "website_posting", {}, "malee")
     upload = open_task(p6, case.id)
     engines = [
-        Prflow(Settings(database_url=database_url, processes_dir=p6.settings.processes_dir))
+        Prflow(
+            Settings(
+                database_url=database_url, processes_dir=p6.settings.processes_dir, mode="test"
+            )
+        )
         for _ in range(2)
     ]
     barrier = threading.Barrier(2)
@@ -268,7 +274,7 @@ def test_a_claim_racing_a_completion_waits_for_it_then_is_refused(
     """PostgreSQL, where writers do not queue: somsak claims the upload while somchai's
     completion of it is between reading the task and writing it. The claim must wait for
     the completion and then be refused, not slip in under it."""
-    settings = Settings(database_url=postgres_url, processes_dir=REPO_PROCESSES_DIR)
+    settings = Settings(database_url=postgres_url, processes_dir=REPO_PROCESSES_DIR, mode="test")
     first, second = Prflow(settings), Prflow(settings)
     try:
         add_people(first, {**PEOPLE, "somsak": ["doh_it_officer"]})
