@@ -17,6 +17,7 @@ import typer
 from cli import output
 from cli.errors import reported
 from cli.options import AsUser, Json
+from engine import bounds, files
 from engine.audit import export as audit_export
 from engine.audit import replay as audit_replay
 from engine.audit import retention, timeline, verify
@@ -43,7 +44,8 @@ def _instant(text: str | None, option: str) -> datetime | None:
             f"{option} {text!r} is not a date or date-time; write e.g. 2026-04-10 or "
             "2026-04-10T15:00+07:00"
         ) from err
-    return value if value.tzinfo is not None else value.replace(tzinfo=output.BANGKOK)
+    value = value if value.tzinfo is not None else value.replace(tzinfo=output.BANGKOK)
+    return bounds.check_instant(value, option)
 
 
 def _seconds(value: Any) -> Any:
@@ -79,7 +81,7 @@ def verify_command(as_json: Json = False) -> None:
             raise typer.Exit(EXIT_BROKEN)
 
 
-@audit_app.command("timeline")
+@audit_app.command("timeline", context_settings={"ignore_unknown_options": True})
 def timeline_command(case_id: int, as_json: Json = False) -> None:
     """Every event of a case, and each task's waiting and working time (office hours)."""
     with reported():
@@ -102,7 +104,7 @@ def timeline_command(case_id: int, as_json: Json = False) -> None:
         )  # fmt: skip
 
 
-@audit_app.command("replay")
+@audit_app.command("replay", context_settings={"ignore_unknown_options": True})
 def replay_command(
     case_id: Annotated[int | None, typer.Argument(help="a case id (or --all)")] = None,
     all_cases: Annotated[bool, typer.Option("--all", help="replay every case")] = False,
@@ -169,11 +171,11 @@ def export_command(
         if out is None:
             typer.echo(text, nl=False)
         else:
-            out.write_text(text, encoding="utf-8")
+            files.write_atomically(out, text)
             typer.echo(f"wrote {out}", err=True)
 
 
-@audit_app.command("purge")
+@audit_app.command("purge", context_settings={"ignore_unknown_options": True})
 def purge_command(case_id: int, actor: AsUser, as_json: Json = False) -> None:
     """Purge a completed case past its retention period (refusals are logged)."""
     with reported():

@@ -20,7 +20,7 @@ import typer
 from cli import output
 from cli.errors import parse_json_object, reported
 from cli.options import Json
-from engine import clock, kpi, timers
+from engine import admin, bounds, clock, kpi, timers
 from engine import overdue as overdue_tasks
 from engine.calendar import BANGKOK, WorkingCalendar
 from engine.context import Prflow
@@ -79,7 +79,10 @@ def overdue(
     unit: Unit = None,
     process: Process = None,
     soon: Annotated[
-        bool, typer.Option("--soon", help="list tasks due within 2 working hours instead")
+        bool,
+        typer.Option(
+            "--soon", help="list tasks due within PRFLOW_DUE_SOON_HOURS (2) working hours instead"
+        ),
     ] = False,
     as_json: Json = False,
 ) -> None:
@@ -119,10 +122,27 @@ def sweep(
     loop: Annotated[
         float | None, typer.Option(help="repeat every SECONDS until Ctrl-C", min=1)
     ] = None,
+    at: Annotated[
+        str | None,
+        typer.Option(help="sweep as of this past instant (catch-up after an outage; needs --as)"),
+    ] = None,
+    actor: Annotated[
+        str | None, typer.Option("--as", help="who runs a sweep --at (role ops; logged)")
+    ] = None,
     as_json: Json = False,
 ) -> None:
     """Fire due BPMN timers and recompute due times after a calendar change (one pass)."""
     with reported():
+        if at is not None:
+            if actor is None or loop is not None:
+                raise InvalidInput("sweep --at needs --as LOGIN and cannot be combined with --loop")
+            instant = bounds.parse_instant(at, "--at")
+            ctx = Prflow.from_env()
+            try:
+                _print_sweep(admin.sweep_at(ctx, instant, actor), as_json)
+            finally:
+                ctx.close()
+            return
         ctx = Prflow.from_env()
         try:
             while True:
@@ -174,18 +194,7 @@ def ontime(
 
 
 def _instant(text: str, option: str) -> datetime:
-    try:
-        value = datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise InvalidInput(
-            f"{option} {text!r} is not an ISO-8601 date and time; write e.g. 2026-04-10T15:00+07:00"
-        ) from None
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise InvalidInput(
-            f"{option} {text!r} has no UTC offset, so it is not an instant; "
-            f"add one, e.g. {value.isoformat(timespec='minutes')}+07:00 for Bangkok time"
-        )
-    return value
+    return bounds.parse_instant(text, option)
 
 
 def _day_start(text: str, option: str) -> datetime:
@@ -193,7 +202,7 @@ def _day_start(text: str, option: str) -> datetime:
         day = date.fromisoformat(text.strip())
     except ValueError:
         raise InvalidInput(f"{option} {text!r} is not a date; write YYYY-MM-DD") from None
-    return datetime.combine(day, clock_time(0), BANGKOK)
+    return bounds.check_instant(datetime.combine(day, clock_time(0), BANGKOK), option)
 
 
 def _bangkok(value: datetime) -> str:

@@ -6,6 +6,7 @@ Errors are turned into messages and exit codes in ``cli.errors``.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated
 
@@ -13,7 +14,9 @@ import typer
 
 from cli import demo as demo_module
 from cli import output
+from cli.admin import admin_app
 from cli.audit import audit_app
+from cli.db import db_app
 from cli.deadlines import deadlines_app
 from cli.errors import parse_json_object, reported
 from cli.options import AsUser, Json
@@ -26,6 +29,10 @@ users_app = typer.Typer(no_args_is_help=True, help="Users and their roles.")
 app.add_typer(users_app, name="users")
 app.add_typer(audit_app, name="audit")
 app.add_typer(deadlines_app)  # due, overdue, sweep, ontime sit at the top level
+app.add_typer(admin_app, name="admin")
+app.add_typer(db_app, name="db")
+# Lets a negative id reach the engine's id check instead of "No such option".
+NUMBERS = {"ignore_unknown_options": True}
 
 Paths = Annotated[list[Path], typer.Argument(help="BPMN files or folders of them")]
 
@@ -130,21 +137,21 @@ def inbox(
         )
 
 
-@app.command()
+@app.command(context_settings=NUMBERS)
 def claim(task_id: int, actor: AsUser, as_json: Json = False) -> None:
     """Take a task so nobody else works on it."""
     with reported():
         _print_task(service.claim(_engine(), task_id, actor), as_json)
 
 
-@app.command()
+@app.command(context_settings=NUMBERS)
 def unclaim(task_id: int, actor: AsUser, as_json: Json = False) -> None:
     """Give a claimed task back to its role."""
     with reported():
         _print_task(service.unclaim(_engine(), task_id, actor), as_json)
 
 
-@app.command()
+@app.command(context_settings=NUMBERS)
 def complete(
     task_id: int,
     actor: AsUser,
@@ -158,7 +165,7 @@ def complete(
         _print_task(service.complete(_engine(), task_id, form, actor, case_version), as_json)
 
 
-@app.command()
+@app.command(context_settings=NUMBERS)
 def show(case_id: int, as_json: Json = False) -> None:
     """A case: its version, status, data and every task so far."""
     with reported():
@@ -170,6 +177,9 @@ def show(case_id: int, as_json: Json = False) -> None:
         typer.echo(
             f"status {case.status}, started {output.when(case.started_at)} by {case.started_by}"
         )
+        typer.echo("data")
+        for field, value in sorted(case.data.items()):
+            typer.echo(f"  {field} = {json.dumps(value, ensure_ascii=False, default=str)}")
         output.table(
             ["task", "step", "role", "status", "by", "created", "done", "due"],
             [
@@ -242,6 +252,7 @@ def users_list(as_json: Json = False) -> None:
 
 @app.command()
 def demo() -> None:
-    """Run real demo cases of all nine manuals and print cases, inboxes and a log."""
+    """Run real demo cases of all nine manuals and print cases, inboxes and a log (migrates
+    the database first)."""
     with reported():
-        demo_module.run_demo(_engine())
+        demo_module.run_demo(Prflow.from_env(upgrade=True))

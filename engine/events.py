@@ -36,6 +36,13 @@ class EventType(StrEnum):
     DUE_RECOMPUTED = "due_recomputed"
     CASE_PURGED = "case_purged"
     PURGE_REFUSED = "purge_refused"
+    VERSION_WITHDRAWN = "version_withdrawn"
+    VERSION_RESTORED = "version_restored"
+    USER_DEACTIVATED = "user_deactivated"
+    USER_REACTIVATED = "user_reactivated"
+    ROLE_GRANTED = "role_granted"
+    ROLE_REVOKED = "role_revoked"
+    SWEEP_AT = "sweep_at"
 
 
 def canonical(

@@ -21,11 +21,10 @@ from engine.calendar import require_aware
 from engine.context import Prflow
 from engine.deadlines import is_on_time
 from engine.errors import InvalidInput
+from engine.overdue import require_process
 from engine.service import COMPLETED
 from engine.store.db import read_session
 from engine.store.tables import Case, TaskRow
-
-KPI_TARGET = 0.80  # P8: ร้อยละ 80 of releases within the service standard
 
 
 @dataclass(frozen=True)
@@ -55,7 +54,7 @@ def on_time_share(
     role: str | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
-    target: float = KPI_TARGET,
+    target: float | None = None,
 ) -> OnTimeReport:
     """On-time share of tasks completed in ``[since, until)`` (either end open if None)."""
     if since is not None:
@@ -67,6 +66,8 @@ def on_time_share(
             f"the period ends ({until.isoformat()}) before it starts ({since.isoformat()}); "
             "give an until after since"
         )
+    if target is None:
+        target = ctx.settings.kpi_target  # P8: ร้อยละ 80 of releases within the standard
     if not 0 < target <= 1:
         raise InvalidInput(f"target {target!r} must be a share between 0 and 1, e.g. 0.8")
     query = (
@@ -85,6 +86,8 @@ def on_time_share(
     if until is not None:
         query = query.where(col(TaskRow.completed_at) < until)
     with read_session(ctx.db) as session:
+        if process is not None:
+            require_process(session, process)
         rows = session.exec(query).all()
 
     on_time = 0

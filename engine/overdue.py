@@ -5,7 +5,7 @@ A question over task rows only (never over workflow state), read at one instant 
 - ``overdue``: open (ready or claimed) tasks whose ``due_at`` is before ``now``, oldest due
   first, each with its lateness in *working* time (``deadlines.lateness``: a task due at
   16:30 and still open at 18:00 is past due but 0 working minutes late).
-- ``due_soon``: open tasks not yet past due with at most 2 working hours left
+- ``due_soon``: open tasks not yet past due with at most ``due_soon_hours`` (2) working hours left
   (``deadlines.is_due_soon``; exactly at ``due_at`` a task is still on time).
 
 Filters: ``role`` (the task's lane), ``unit`` (the role catalogue's unit of that role, since
@@ -27,8 +27,6 @@ from engine.errors import InvalidInput
 from engine.service import OPEN
 from engine.store.db import read_session
 from engine.store.tables import Case, Definition, TaskRow
-
-DUE_SOON_WITHIN = timedelta(hours=2)
 
 
 @dataclass(frozen=True)
@@ -87,10 +85,13 @@ def due_soon(
     role: str | None = None,
     unit: str | None = None,
     process: str | None = None,
-    within: timedelta = DUE_SOON_WITHIN,
+    within: timedelta | None = None,
 ) -> list[DueSoonTask]:
-    """Open tasks not yet past due with at most ``within`` working time left, soonest first."""
+    """Open tasks not yet past due with at most ``within`` working time left (default: the
+    ``due_soon_hours`` setting), soonest first."""
     require_aware(now, "now")
+    if within is None:
+        within = ctx.settings.due_soon_within
     found = []
     calendar = ctx.calendar  # one calendar for the whole list
     for row, case, task_unit in _open_tasks(ctx, role=role, unit=unit, process=process):
@@ -128,14 +129,15 @@ def _open_tasks(
         query = query.where(col(TaskRow.role).in_(roles_of_unit))
     with read_session(ctx.db) as session:
         if process is not None:
-            _require_process(session, process)
+            require_process(session, process)
             query = query.where(Case.process_key == process)
         rows = session.exec(query).all()
     # A role removed from the catalogue after its tasks opened still has tasks to show.
     return [(row, case, units.get(row.role, "")) for row, case in rows]
 
 
-def _require_process(session: Session, process: str) -> None:
+def require_process(session: Session, process: str) -> None:
+    """Refuse a process key nothing was deployed under (a typo must not look like zero)."""
     keys = sorted(set(session.exec(select(Definition.key)).all()))
     if process not in keys:
         raise InvalidInput(

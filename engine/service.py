@@ -19,10 +19,10 @@ from sqlalchemy import update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, or_, select
 
-from engine import clock, events, runtime, task_due
+from engine import bounds, clock, events, runtime, task_due
 from engine.context import Prflow
 from engine.definitions import CompiledDefinition
-from engine.deployment import compiled_row, require_latest
+from engine.deployment import compiled_row, startable_version
 from engine.errors import Conflict, Forbidden, InvalidInput, NotFound
 from engine.events import EventType
 from engine.expressions import DUE_AT, DueResolver
@@ -96,6 +96,7 @@ def check_data(data: object, what: str) -> dict[str, Any]:
         raise InvalidInput(
             f'{what} must be a JSON object like {{"decision": "ok"}}, not {type(data).__name__}'
         )
+    bounds.check_json(data, what)  # depth, size, NaN, NUL, dates within 1900-2200
     for key in data:
         if not isinstance(key, str) or not key.isidentifier() or key.startswith("_"):
             raise InvalidInput(
@@ -112,7 +113,7 @@ def start(ctx: Prflow, process_key: str, data: Mapping[str, Any], actor: str) ->
     now = clock.now()
     with write_session(ctx.db) as session:
         user = get_user(session, actor)
-        definition = require_latest(session, process_key)
+        definition = startable_version(session, process_key)
         assert definition.id is not None
         compiled = compiled_row(definition)
         lanes = {info.role for info in compiled.user_tasks.values()}
@@ -440,6 +441,7 @@ def _event(
 def _task(session: Session, task_id: int, lock: bool = False) -> TaskRow:
     """A task row; ``lock`` holds it (PostgreSQL) until the command commits, so a claim and
     a completion of one task cannot both act on what they read before the other wrote."""
+    bounds.check_id(task_id, "task id")
     row = session.get(TaskRow, task_id, with_for_update=lock)
     if row is None:
         raise NotFound("task", task_id, "see open tasks with: prflow inbox --as LOGIN")
@@ -447,6 +449,7 @@ def _task(session: Session, task_id: int, lock: bool = False) -> TaskRow:
 
 
 def _case(session: Session, case_id: int) -> Case:
+    bounds.check_id(case_id, "case id")
     case = session.get(Case, case_id)
     if case is None:
         raise NotFound("case", case_id)

@@ -56,7 +56,9 @@ def database_url(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture
 def ctx(database_url: str) -> Iterator[Prflow]:
-    engine = Prflow(Settings(database_url=database_url, processes_dir=REPO_PROCESSES_DIR))
+    engine = Prflow(
+        Settings(database_url=database_url, processes_dir=REPO_PROCESSES_DIR), upgrade=True
+    )
     try:
         yield engine
     finally:

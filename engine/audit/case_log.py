@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from engine import bounds
 from engine.errors import NotFound
 from engine.store.tables import Case, Event
 
@@ -59,6 +60,7 @@ def logged(event: Event) -> LoggedEvent:
 
 
 def require_case(session: Session, case_id: int) -> Case:
+    bounds.check_id(case_id, "case id")
     case = session.get(Case, case_id)
     if case is None:
         raise NotFound("case", case_id, "list cases with: prflow inbox --role ROLE")
@@ -67,5 +69,6 @@ def require_case(session: Session, case_id: int) -> Case:
 
 def case_events(session: Session, case_id: int) -> list[LoggedEvent]:
     """Every event of one case, in log order."""
+    bounds.check_id(case_id, "case id")
     query = select(Event).where(Event.case_id == case_id).order_by(col(Event.seq))
     return [logged(event) for event in session.exec(query).all()]
