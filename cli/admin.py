@@ -30,7 +30,7 @@ def withdraw_version(
     key: Key, version: Version, actor: AsUser, reason: Reason = "", as_json: Json = False
 ) -> None:
     """No new case starts on this version; running cases continue on it."""
-    with reported():
+    with reported(as_json):
         _print_version(
             admin.withdraw_version(Prflow.from_env(), key, version, actor, reason), as_json
         )
@@ -39,7 +39,7 @@ def withdraw_version(
 @admin_app.command("restore-version", context_settings=_NUMBERS)
 def restore_version(key: Key, version: Version, actor: AsUser, as_json: Json = False) -> None:
     """New cases may start on this version again."""
-    with reported():
+    with reported(as_json):
         _print_version(admin.restore_version(Prflow.from_env(), key, version, actor), as_json)
 
 
@@ -48,28 +48,28 @@ def deactivate_user(
     login: Login, actor: AsUser, reason: Reason = "", as_json: Json = False
 ) -> None:
     """The user keeps their history but can no longer act."""
-    with reported():
+    with reported(as_json):
         _print_user(admin.deactivate_user(Prflow.from_env(), login, actor, reason), as_json)
 
 
 @admin_app.command("reactivate-user")
 def reactivate_user(login: Login, actor: AsUser, as_json: Json = False) -> None:
     """Let a deactivated user act again."""
-    with reported():
+    with reported(as_json):
         _print_user(admin.reactivate_user(Prflow.from_env(), login, actor), as_json)
 
 
 @admin_app.command("grant")
 def grant(login: Login, role: Role, actor: AsUser, as_json: Json = False) -> None:
     """Give a user a role."""
-    with reported():
+    with reported(as_json):
         _print_user(admin.grant_role(Prflow.from_env(), login, role, actor), as_json)
 
 
 @admin_app.command("revoke")
 def revoke(login: Login, role: Role, actor: AsUser, as_json: Json = False) -> None:
     """Take a role from a user."""
-    with reported():
+    with reported(as_json):
         _print_user(admin.revoke_role(Prflow.from_env(), login, role, actor), as_json)
 
 

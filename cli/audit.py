@@ -67,7 +67,7 @@ def _hours(value: timedelta) -> str:
 @audit_app.command("verify")
 def verify_command(as_json: Json = False) -> None:
     """Check the event log's hash chain; name the first broken link."""
-    with reported():
+    with reported(as_json):
         report = verify.verify_chain(_engine().db)
         if as_json:
             output.emit_json(report)
@@ -84,7 +84,7 @@ def verify_command(as_json: Json = False) -> None:
 @audit_app.command("timeline", context_settings={"ignore_unknown_options": True})
 def timeline_command(case_id: int, as_json: Json = False) -> None:
     """Every event of a case, and each task's waiting and working time (office hours)."""
-    with reported():
+    with reported(as_json):
         found = timeline.timeline(_engine(), case_id)
         if as_json:
             output.emit_json(_seconds(dataclasses.asdict(found)))
@@ -112,7 +112,7 @@ def replay_command(
     as_json: Json = False,
 ) -> None:
     """Rebuild a case from its log on its pinned version; report the first divergence."""
-    with reported():
+    with reported(as_json):
         ctx = _engine()
         if (case_id is not None) == all_cases:
             raise InvalidInput("give one CASE id or --all")
@@ -178,7 +178,7 @@ def export_command(
 @audit_app.command("purge", context_settings={"ignore_unknown_options": True})
 def purge_command(case_id: int, actor: AsUser, as_json: Json = False) -> None:
     """Purge a completed case past its retention period (refusals are logged)."""
-    with reported():
+    with reported(as_json):
         done = retention.purge(_engine(), case_id, actor)
         if as_json:
             output.emit_json(done)

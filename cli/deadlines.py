@@ -51,7 +51,7 @@ def due(
     as_json: Json = False,
 ) -> None:
     """When a task with this time limit, arriving at --from (default now), is due."""
-    with reported():
+    with reported(as_json):
         arrived = clock.now() if start is None else _instant(start, "--from")
         parsed = parse_limit(limit)
         calendar = WorkingCalendar.thai(Settings.from_env().holidays_file)
@@ -87,7 +87,7 @@ def overdue(
     as_json: Json = False,
 ) -> None:
     """Open tasks past their due time, oldest due first, with working time late."""
-    with reported():
+    with reported(as_json):
         ctx = Prflow.from_env()
         now = clock.now()
         found: list[Any]
@@ -132,7 +132,7 @@ def sweep(
     as_json: Json = False,
 ) -> None:
     """Fire due BPMN timers and recompute due times after a calendar change (one pass)."""
-    with reported():
+    with reported(as_json):
         if at is not None:
             if actor is None or loop is not None:
                 raise InvalidInput("sweep --at needs --as LOGIN and cannot be combined with --loop")
@@ -170,7 +170,7 @@ def ontime(
     as_json: Json = False,
 ) -> None:
     """Share of completed tasks done by their due time, against the 80% target."""
-    with reported():
+    with reported(as_json):
         report = kpi.on_time_share(
             Prflow.from_env(),
             process=process,

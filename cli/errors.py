@@ -12,8 +12,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-import click
 import typer
+from typer.exceptions import TyperException
 
 from cli import output
 from engine import bounds
@@ -32,30 +32,23 @@ EXIT_INTERNAL = 1
 
 
 @contextmanager
-def reported(as_json: bool | None = None) -> Iterator[None]:
+def reported(as_json: bool = False) -> Iterator[None]:
     """Run a command body; print an engine error and exit with its code.
 
-    ``as_json`` defaults to the command's own ``--json`` option.
+    ``as_json`` is the command's ``--json``: the error is then printed as JSON on stdout too.
     """
     try:
         yield
     except EngineError as err:
         code = next(code for kind, code in EXIT_CODES if isinstance(err, kind))
-        _report(err, code, _wants_json(as_json))
+        _report(err, code, as_json)
         raise typer.Exit(code) from err
-    except (typer.Exit, click.exceptions.ClickException, KeyboardInterrupt):
+    except (typer.Exit, typer.Abort, TyperException, KeyboardInterrupt):
         raise
     except Exception as err:
         # A bug of ours: say so plainly instead of dumping a traceback on the person.
-        _report(err, EXIT_INTERNAL, _wants_json(as_json), internal=True)
+        _report(err, EXIT_INTERNAL, as_json, internal=True)
         raise typer.Exit(EXIT_INTERNAL) from err
-
-
-def _wants_json(as_json: bool | None) -> bool:
-    if as_json is not None:
-        return as_json
-    context = click.get_current_context(silent=True)
-    return bool(context is not None and context.params.get("as_json"))
 
 
 def _report(err: Exception, code: int, as_json: bool, internal: bool = False) -> None:

@@ -44,7 +44,7 @@ def _engine() -> Prflow:
 @app.command()
 def validate(paths: Paths, as_json: Json = False) -> None:
     """Check BPMN files without deploying them."""
-    with reported():
+    with reported(as_json):
         validated = deployment.validate_files(_engine(), paths)
         if as_json:
             output.emit_json(
@@ -60,7 +60,7 @@ def validate(paths: Paths, as_json: Json = False) -> None:
 @app.command()
 def deploy(paths: Paths, actor: AsUser, as_json: Json = False) -> None:
     """Deploy BPMN files as new definition versions (all or nothing)."""
-    with reported():
+    with reported(as_json):
         results = deployment.deploy(_engine(), paths, actor)
         if as_json:
             output.emit_json(results)
@@ -76,7 +76,7 @@ def versions(
     as_json: Json = False,
 ) -> None:
     """Deployed definition versions, with the cases running on each."""
-    with reported():
+    with reported(as_json):
         found = deployment.versions(_engine(), process_key)
         if as_json:
             output.emit_json(found)
@@ -96,7 +96,7 @@ def start(
     as_json: Json = False,
 ) -> None:
     """Start a case on the newest version of a process; prints the case id."""
-    with reported():
+    with reported(as_json):
         case = service.start(_engine(), process_key, parse_json_object(data, "--data"), actor)
         if as_json:
             output.emit_json(case)
@@ -111,7 +111,7 @@ def inbox(
     as_json: Json = False,
 ) -> None:
     """Open tasks, most urgent first."""
-    with reported():
+    with reported(as_json):
         if actor is None and role is None:
             raise typer.BadParameter("give --as LOGIN or --role ROLE")
         tasks = service.inbox(_engine(), actor=actor, role=role)
@@ -140,14 +140,14 @@ def inbox(
 @app.command(context_settings=NUMBERS)
 def claim(task_id: int, actor: AsUser, as_json: Json = False) -> None:
     """Take a task so nobody else works on it."""
-    with reported():
+    with reported(as_json):
         _print_task(service.claim(_engine(), task_id, actor), as_json)
 
 
 @app.command(context_settings=NUMBERS)
 def unclaim(task_id: int, actor: AsUser, as_json: Json = False) -> None:
     """Give a claimed task back to its role."""
-    with reported():
+    with reported(as_json):
         _print_task(service.unclaim(_engine(), task_id, actor), as_json)
 
 
@@ -160,7 +160,7 @@ def complete(
     as_json: Json = False,
 ) -> None:
     """Complete a task with its form data; the case moves on."""
-    with reported():
+    with reported(as_json):
         form = parse_json_object(data, "--data")
         _print_task(service.complete(_engine(), task_id, form, actor, case_version), as_json)
 
@@ -168,7 +168,7 @@ def complete(
 @app.command(context_settings=NUMBERS)
 def show(case_id: int, as_json: Json = False) -> None:
     """A case: its version, status, data and every task so far."""
-    with reported():
+    with reported(as_json):
         case = service.show(_engine(), case_id)
         if as_json:
             output.emit_json(case)
@@ -216,7 +216,7 @@ def users_add(
     as_json: Json = False,
 ) -> None:
     """Add a user with roles from the role catalogue (or a system role)."""
-    with reported():
+    with reported(as_json):
         ctx = _engine()
         with write_session(ctx.db) as session:
             user = users.add_user(
@@ -238,7 +238,7 @@ def users_add(
 @users_app.command("list")
 def users_list(as_json: Json = False) -> None:
     """Every user and their roles."""
-    with reported():
+    with reported(as_json):
         with read_session(_engine().db) as session:
             found = users.list_users(session)
         if as_json:
