@@ -136,3 +136,22 @@ def test_the_readme_walk_through_runs_on_its_own_database(
         if promised:
             assert out.strip() == promised[1], (args, out)
     assert (tmp_path / "office.xes").exists()
+
+
+def test_a_row_that_cannot_be_shown_does_not_take_the_listing_down(db: str) -> None:
+    """A due time stored before the 1900-2200 bound (year 9999) overflows Bangkok time;
+    the lists show that one cell as such and every other row as usual."""
+    from sqlalchemy import create_engine, text
+
+    code, out, _ = invoke(db, "start", "website_posting", "--as", "malee")
+    assert code == 0
+    engine = create_engine(db)
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE task SET due_at = '9999-12-31 23:59:59.000000'"))
+    engine.dispose()
+    for args in (["inbox", "--as", "somchai"], ["show", out.strip()]):
+        code, shown, err = invoke(db, *args)
+        assert code == 0, err
+        assert "(cannot show 9999-12-31T23:59:59+00:00)" in shown
+    code, shown, _ = invoke(db, "inbox", "--as", "somchai", "--json")
+    assert code == 0 and json.loads(shown)[0]["due_at"] == "9999-12-31T23:59:59+00:00"
