@@ -560,9 +560,7 @@ class WorkingCalendar:
             if remaining <= end - begin:
                 return self._instant(begin + remaining)
             remaining -= end - begin
-        raise AssertionError(
-            "unreachable: at most one day's office time is left"
-        )  # pragma: no cover
+        raise AssertionError("unreachable: under a day is left")  # pragma: no cover
 
     def working_time_between(self, a: datetime, b: datetime) -> timedelta:
         """Office time elapsed from ``a`` to ``b``.
