@@ -40,7 +40,9 @@ P6 = REPO_PROCESSES_DIR / "website_posting.bpmn"
 
 
 def setup(url: str) -> Prflow:
-    ctx = Prflow(Settings(database_url=url, processes_dir=REPO_PROCESSES_DIR, mode="test"))
+    ctx = Prflow(
+        Settings(database_url=url, processes_dir=REPO_PROCESSES_DIR, mode="test"), upgrade=True
+    )
     with write_session(ctx.db) as session:
         for login, role in [("owner", "process_owner"), ("it", "doh_it_officer"),
                             ("pr", "doh_web_pr_officer")]:  # fmt: skip

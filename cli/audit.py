@@ -19,7 +19,7 @@ import typer
 from cli import output
 from cli.errors import reported
 from cli.options import AsUser, Json
-from engine import clock
+from engine import bounds, clock, files
 from engine.audit import export as audit_export
 from engine.audit import replay as audit_replay
 from engine.audit import retention, timeline, verify
@@ -47,7 +47,8 @@ def _instant(text: str | None, option: str) -> datetime | None:
             f"{option} {text!r} is not a date or date-time; write e.g. 2026-04-10 or "
             "2026-04-10T15:00+07:00"
         ) from err
-    return value if value.tzinfo is not None else value.replace(tzinfo=output.BANGKOK)
+    value = value if value.tzinfo is not None else value.replace(tzinfo=output.BANGKOK)
+    return bounds.check_instant(value, option)
 
 
 def _seconds(value: Any) -> Any:
@@ -77,7 +78,7 @@ def verify_command(
     as_json: Json = False,
 ) -> None:
     """Check the event log's MAC chains; name the first broken link (or row difference)."""
-    with reported():
+    with reported(as_json):
         ctx = _engine()
         kept = None if anchor is None else verify.read_anchor(_read(anchor), str(anchor))
         report = verify.verify_chain(ctx.db, ctx.keyring, kept)
@@ -113,10 +114,10 @@ def _read(path: Path) -> str:
         raise InvalidInput(f"cannot read the anchor file {path}: {err}") from err
 
 
-@audit_app.command("timeline")
+@audit_app.command("timeline", context_settings={"ignore_unknown_options": True})
 def timeline_command(case_id: int, as_json: Json = False) -> None:
     """Every event of a case, and each task's waiting and working time (office hours)."""
-    with reported():
+    with reported(as_json):
         found = timeline.timeline(_engine(), case_id)
         if as_json:
             output.emit_json(_seconds(dataclasses.asdict(found)))
@@ -136,7 +137,7 @@ def timeline_command(case_id: int, as_json: Json = False) -> None:
         )  # fmt: skip
 
 
-@audit_app.command("replay")
+@audit_app.command("replay", context_settings={"ignore_unknown_options": True})
 def replay_command(
     case_id: Annotated[int | None, typer.Argument(help="a case id (or --all)")] = None,
     all_cases: Annotated[bool, typer.Option("--all", help="replay every case")] = False,
@@ -144,7 +145,7 @@ def replay_command(
     as_json: Json = False,
 ) -> None:
     """Rebuild a case from its log on its pinned version; report the first divergence."""
-    with reported():
+    with reported(as_json):
         ctx = _engine()
         if (case_id is not None) == all_cases:
             raise InvalidInput("give one CASE id or --all")
@@ -203,14 +204,14 @@ def export_command(
         if out is None:
             typer.echo(text, nl=False)
         else:
-            out.write_text(text, encoding="utf-8")
+            files.write_atomically(out, text)
             typer.echo(f"wrote {out}", err=True)
 
 
-@audit_app.command("purge")
+@audit_app.command("purge", context_settings={"ignore_unknown_options": True})
 def purge_command(case_id: int, actor: AsUser, as_json: Json = False) -> None:
     """Purge a completed case past its retention period (refusals are logged)."""
-    with reported():
+    with reported(as_json):
         done = retention.purge(_engine(), case_id, actor)
         if as_json:
             output.emit_json(done)

@@ -20,7 +20,7 @@ import typer
 from cli import output
 from cli.errors import parse_json_object, reported
 from cli.options import Json
-from engine import clock, kpi, timers, views
+from engine import admin, bounds, clock, kpi, timers, views
 from engine import overdue as overdue_tasks
 from engine.calendar import BANGKOK, WorkingCalendar
 from engine.context import Prflow
@@ -51,7 +51,7 @@ def due(
     as_json: Json = False,
 ) -> None:
     """When a task with this time limit, arriving at --from (default now), is due."""
-    with reported():
+    with reported(as_json):
         arrived = clock.now() if start is None else _instant(start, "--from")
         parsed = parse_limit(limit)
         calendar = WorkingCalendar.thai(Settings.from_env().holidays_file)
@@ -79,12 +79,15 @@ def overdue(
     unit: Unit = None,
     process: Process = None,
     soon: Annotated[
-        bool, typer.Option("--soon", help="list tasks due within 2 working hours instead")
+        bool,
+        typer.Option(
+            "--soon", help="list tasks due within PRFLOW_DUE_SOON_HOURS (2) working hours instead"
+        ),
     ] = False,
     as_json: Json = False,
 ) -> None:
     """Open tasks past their due time, oldest due first, with working time late."""
-    with reported():
+    with reported(as_json):
         ctx = Prflow.from_env()
         now = clock.now()
         found: list[Any]
@@ -119,10 +122,27 @@ def sweep(
     loop: Annotated[
         float | None, typer.Option(help="repeat every SECONDS until Ctrl-C", min=1)
     ] = None,
+    at: Annotated[
+        str | None,
+        typer.Option(help="sweep as of this past instant (catch-up after an outage; needs --as)"),
+    ] = None,
+    actor: Annotated[
+        str | None, typer.Option("--as", help="who runs a sweep --at (role ops; logged)")
+    ] = None,
     as_json: Json = False,
 ) -> None:
     """Fire due BPMN timers and recompute due times after a calendar change (one pass)."""
-    with reported():
+    with reported(as_json):
+        if at is not None:
+            if actor is None or loop is not None:
+                raise InvalidInput("sweep --at needs --as LOGIN and cannot be combined with --loop")
+            instant = bounds.parse_instant(at, "--at")
+            ctx = Prflow.from_env()
+            try:
+                _print_sweep(admin.sweep_at(ctx, instant, actor), as_json)
+            finally:
+                ctx.close()
+            return
         ctx = Prflow.from_env()
         try:
             while True:
@@ -150,7 +170,7 @@ def ontime(
     as_json: Json = False,
 ) -> None:
     """Share of completed tasks done by their due time, against the 80% target."""
-    with reported():
+    with reported(as_json):
         report = kpi.on_time_share(
             Prflow.from_env(),
             process=process,
@@ -174,18 +194,7 @@ def ontime(
 
 
 def _instant(text: str, option: str) -> datetime:
-    try:
-        value = datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise InvalidInput(
-            f"{option} {text!r} is not an ISO-8601 date and time; write e.g. 2026-04-10T15:00+07:00"
-        ) from None
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise InvalidInput(
-            f"{option} {text!r} has no UTC offset, so it is not an instant; "
-            f"add one, e.g. {value.isoformat(timespec='minutes')}+07:00 for Bangkok time"
-        )
-    return value
+    return bounds.parse_instant(text, option)
 
 
 def _day_start(text: str, option: str) -> datetime:
@@ -193,7 +202,7 @@ def _day_start(text: str, option: str) -> datetime:
         day = date.fromisoformat(text.strip())
     except ValueError:
         raise InvalidInput(f"{option} {text!r} is not a date; write YYYY-MM-DD") from None
-    return datetime.combine(day, clock_time(0), BANGKOK)
+    return bounds.check_instant(datetime.combine(day, clock_time(0), BANGKOK), option)
 
 
 def _bangkok(value: datetime) -> str:

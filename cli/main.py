@@ -6,7 +6,7 @@ Errors are turned into messages and exit codes in ``cli.errors``.
 
 from __future__ import annotations
 
-import dataclasses
+import json
 from pathlib import Path
 from typing import Annotated
 
@@ -14,7 +14,9 @@ import typer
 
 from cli import demo as demo_module
 from cli import output
+from cli.admin import admin_app
 from cli.audit import audit_app
+from cli.db import db_app
 from cli.deadlines import deadlines_app
 from cli.errors import parse_json_object, reported
 from cli.options import AsUser, Json
@@ -28,6 +30,10 @@ users_app = typer.Typer(no_args_is_help=True, help="Users and their roles.")
 app.add_typer(users_app, name="users")
 app.add_typer(audit_app, name="audit")
 app.add_typer(deadlines_app)  # due, overdue, sweep, ontime sit at the top level
+app.add_typer(admin_app, name="admin")
+app.add_typer(db_app, name="db")
+# Lets a negative id reach the engine's id check instead of "No such option".
+NUMBERS = {"ignore_unknown_options": True}
 
 Paths = Annotated[list[Path], typer.Argument(help="BPMN files or folders of them")]
 
@@ -39,7 +45,7 @@ def _engine() -> Prflow:
 @app.command()
 def validate(paths: Paths, as_json: Json = False) -> None:
     """Check BPMN files without deploying them."""
-    with reported():
+    with reported(as_json):
         validated = deployment.validate_files(_engine(), paths)
         if as_json:
             output.emit_json(
@@ -55,7 +61,7 @@ def validate(paths: Paths, as_json: Json = False) -> None:
 @app.command()
 def deploy(paths: Paths, actor: AsUser, as_json: Json = False) -> None:
     """Deploy BPMN files as new definition versions (all or nothing)."""
-    with reported():
+    with reported(as_json):
         results = deployment.deploy(_engine(), paths, actor)
         if as_json:
             output.emit_json(results)
@@ -71,7 +77,7 @@ def versions(
     as_json: Json = False,
 ) -> None:
     """Deployed definition versions, with the cases running on each."""
-    with reported():
+    with reported(as_json):
         found = deployment.versions(_engine(), process_key)
         if as_json:
             output.emit_json(found)
@@ -91,7 +97,7 @@ def start(
     as_json: Json = False,
 ) -> None:
     """Start a case on the newest version of a process; prints the case id."""
-    with reported():
+    with reported(as_json):
         case = service.start(_engine(), process_key, parse_json_object(data, "--data"), actor)
         if as_json:
             output.emit_json(case)
@@ -106,7 +112,7 @@ def inbox(
     as_json: Json = False,
 ) -> None:
     """Open tasks, most urgent first."""
-    with reported():
+    with reported(as_json):
         if actor is None and role is None:
             raise typer.BadParameter("give --as LOGIN or --role ROLE")
         tasks = service.inbox(_engine(), actor=actor, role=role)
@@ -132,21 +138,21 @@ def inbox(
         )
 
 
-@app.command()
+@app.command(context_settings=NUMBERS)
 def claim(task_id: int, actor: AsUser, as_json: Json = False) -> None:
     """Take a task so nobody else works on it."""
-    with reported():
+    with reported(as_json):
         _print_task(service.claim(_engine(), task_id, actor), as_json)
 
 
-@app.command()
+@app.command(context_settings=NUMBERS)
 def unclaim(task_id: int, actor: AsUser, as_json: Json = False) -> None:
     """Give a claimed task back to its role."""
-    with reported():
+    with reported(as_json):
         _print_task(service.unclaim(_engine(), task_id, actor), as_json)
 
 
-@app.command()
+@app.command(context_settings=NUMBERS)
 def complete(
     task_id: int,
     actor: AsUser,
@@ -155,19 +161,19 @@ def complete(
     as_json: Json = False,
 ) -> None:
     """Complete a task with its form data; the case moves on."""
-    with reported():
+    with reported(as_json):
         form = parse_json_object(data, "--data")
         _print_task(service.complete(_engine(), task_id, form, actor, case_version), as_json)
 
 
-@app.command()
+@app.command(context_settings=NUMBERS)
 def show(
     case_id: int,
     actor: Annotated[str | None, typer.Option("--as", help="check that LOGIN may see it")] = None,
     as_json: Json = False,
 ) -> None:
     """A case: its version, status, data and every task so far."""
-    with reported():
+    with reported(as_json):
         case = service.show(_engine(), case_id, actor)
         if as_json:
             output.emit_json(case)
@@ -176,6 +182,9 @@ def show(
         typer.echo(
             f"status {case.status}, started {output.when(case.started_at)} by {case.started_by}"
         )
+        typer.echo("data")
+        for field, value in sorted(case.data.items()):
+            typer.echo(f"  {field} = {json.dumps(value, ensure_ascii=False, default=str)}")
         output.table(
             ["task", "step", "role", "status", "by", "created", "done", "due"],
             [
@@ -251,7 +260,7 @@ def users_add(
     as_json: Json = False,
 ) -> None:
     """Add a user with roles from the role catalogue (or a system role)."""
-    with reported():
+    with reported(as_json):
         user = service.add_user(
             _engine(), login=login, display_name=name, unit=unit, roles=role, actor=actor
         )
@@ -264,7 +273,7 @@ def users_add(
 @users_app.command("list")
 def users_list(as_json: Json = False) -> None:
     """Every user and their roles."""
-    with reported():
+    with reported(as_json):
         found = service.list_users(_engine())
         if as_json:
             output.emit_json(found)
@@ -277,9 +286,10 @@ def users_list(as_json: Json = False) -> None:
 
 @app.command()
 def demo() -> None:
-    """Run real demo cases of all nine manuals and print cases, inboxes and a log."""
+    """Run real demo cases of all nine manuals and print cases, inboxes and a log (migrates
+    the database first)."""
     with reported():
         settings = Settings.from_env()
         if settings.audit_key is None:  # a trial database: sign with the public demo key
-            settings = dataclasses.replace(settings, mode="demo")
-        demo_module.run_demo(Prflow(settings))
+            settings = settings.model_copy(update={"mode": "demo"})
+        demo_module.run_demo(Prflow(settings, upgrade=True))

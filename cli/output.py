@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -22,18 +23,26 @@ def _plain(value: Any) -> Any:
         return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, datetime):
         return value.isoformat()
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)  # stored before NaN was refused; JSON has no such number
     return value
 
 
 def emit_json(value: Any) -> None:
-    typer.echo(json.dumps(_plain(value), ensure_ascii=False, indent=2))
+    typer.echo(
+        json.dumps(_plain(value), ensure_ascii=False, indent=2, allow_nan=False, default=str)
+    )
 
 
 def when(value: datetime | None) -> str:
     """An instant as people in the office read it: Bangkok wall time."""
     if value is None:
         return "-"
-    return value.astimezone(BANGKOK).strftime("%Y-%m-%d %H:%M")
+    try:
+        return value.astimezone(BANGKOK).strftime("%Y-%m-%d %H:%M")
+    except (OverflowError, ValueError):
+        # A value stored before the 1900-2200 bound must not take the whole list down.
+        return f"(cannot show {value.isoformat()})"
 
 
 def table(headers: list[str], rows: list[list[str]]) -> None:

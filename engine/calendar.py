@@ -46,6 +46,7 @@ import difflib
 import functools
 import hashlib
 import tomllib
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -67,6 +68,8 @@ _ONE_DAY = timedelta(days=1)
 # No real office is closed for a year; beyond that the holiday data is broken, and failing
 # loudly beats looping for ever.
 _MAX_CLOSED_DAYS = 366
+# The years working-time arithmetic may reach; engine.bounds keeps inputs well inside them.
+MIN_CALENDAR_YEAR, MAX_CALENDAR_YEAR = 1800, 2400
 # The library joins several holidays on one date with this separator; we keep its convention.
 _NAME_SEPARATOR = "; "
 _HOLIDAY_CATEGORIES = (holidays_lib.PUBLIC, holidays_lib.GOVERNMENT)
@@ -170,6 +173,18 @@ class OfficeHours:
     def closing(self) -> time:
         """Close of business: when the last session of a workday ends (16:30)."""
         return self.sessions[-1][1]
+
+    @property
+    def day_length(self) -> timedelta:
+        """Office time in one working day (7 hours)."""
+        day = date(2000, 1, 1)
+        return sum(
+            (
+                datetime.combine(day, end) - datetime.combine(day, start)
+                for start, end in self.sessions
+            ),
+            timedelta(0),
+        )
 
     def canonical(self) -> str:
         """A stable text form, used in the calendar fingerprint."""
@@ -429,6 +444,7 @@ class WorkingCalendar:
         else:
             self._source = holidays
         self._years: dict[int, Mapping[date, str]] = {}
+        self._workdays: dict[int, list[date]] = {}
         digest = hashlib.sha256(self._source.fingerprint_bytes())
         digest.update(b"\0" + self.hours.canonical().encode())
         self._fingerprint = digest.hexdigest()
@@ -510,9 +526,8 @@ class WorkingCalendar:
         local = self._local(start, "start")
         day = local.date()
         counted = 1 if self.is_working_day(day) and local.time() <= self.hours.opening else 0
-        while counted < n:
-            day = self._next_working_day_after(day)
-            counted += 1
+        if counted < n:
+            day = self._nth_working_day_after(day, n - counted)
         return self.close_of_business(day)
 
     def add_working_time(self, start: datetime, delta: timedelta) -> datetime:
@@ -528,11 +543,24 @@ class WorkingCalendar:
         if not delta:
             return start.astimezone(UTC)
         remaining = delta
-        for begin, end in self._open_intervals(local):
+        # What is left of the first day, then whole working days skipped by counting (so a
+        # long limit costs no more than a short one), then the day the time runs out.
+        for begin, end in self._sessions(local.date()):
+            begin = max(begin, local)
+            if end <= begin:
+                continue
             if remaining <= end - begin:
                 return self._instant(begin + remaining)
             remaining -= end - begin
-        raise AssertionError("unreachable: _open_intervals never ends")  # pragma: no cover
+        day_length = self.hours.day_length
+        whole_days = (remaining - timedelta(microseconds=1)) // day_length
+        day = self._nth_working_day_after(local.date(), whole_days + 1)
+        remaining -= whole_days * day_length
+        for begin, end in self._sessions(day):
+            if remaining <= end - begin:
+                return self._instant(begin + remaining)
+            remaining -= end - begin
+        raise AssertionError("unreachable: under a day is left")  # pragma: no cover
 
     def working_time_between(self, a: datetime, b: datetime) -> timedelta:
         """Office time elapsed from ``a`` to ``b``.
@@ -546,13 +574,16 @@ class WorkingCalendar:
         if end < start:
             return -self.working_time_between(b, a)
         total = timedelta(0)
-        day = start.date()
-        while day <= end.date():
+        edge_days = {start.date(), end.date()}
+        for day in edge_days:
             for begin, finish in self._sessions(day):
                 overlap = min(finish, end) - max(begin, start)
                 if overlap > timedelta(0):
                     total += overlap
-            day += _ONE_DAY
+        # The days strictly between are whole: count them instead of walking them.
+        if len(edge_days) == 2:
+            between = self._working_days_between(start.date() + _ONE_DAY, end.date())
+            total += between * self.hours.day_length
         return total
 
     # -- internals: naive local wall-clock datetimes in hours.tz ----------------------------
@@ -588,9 +619,44 @@ class WorkingCalendar:
             yield from sessions
             day += _ONE_DAY
 
-    def _next_working_day_after(self, day: date) -> date:
-        for _ in range(_MAX_CLOSED_DAYS):
-            day += _ONE_DAY
-            if self.is_working_day(day):
-                return day
-        raise WorkingTimeError("next_working_day", day, f"no working day in {_MAX_CLOSED_DAYS}")
+    def _working_days_of(self, year: int) -> list[date]:
+        """The working days of ``year`` in order; computed once per year."""
+        days = self._workdays.get(year)
+        if days is None:
+            if not MIN_CALENDAR_YEAR <= year <= MAX_CALENDAR_YEAR:
+                raise WorkingTimeError(
+                    "working days", year,
+                    f"the calendar covers {MIN_CALENDAR_YEAR}-{MAX_CALENDAR_YEAR} only",
+                )  # fmt: skip
+            first = date(year, 1, 1)
+            every = (first + timedelta(days=i) for i in range((date(year + 1, 1, 1) - first).days))
+            days = [d for d in every if self.is_working_day(d)]
+            self._workdays[year] = days
+        return days
+
+    def _working_days_between(self, first: date, last: date) -> int:
+        """How many working days ``d`` have ``first <= d < last``, a year at a time."""
+        count = 0
+        for year in range(first.year, last.year + 1):
+            listed = self._working_days_of(year)
+            low = bisect_left(listed, first) if year == first.year else 0
+            high = bisect_left(listed, last) if year == last.year else len(listed)
+            count += max(0, high - low)
+        return count
+
+    def _nth_working_day_after(self, day: date, n: int) -> date:
+        """The ``n``-th working day after ``day`` (n >= 1), skipping whole years at a time."""
+        year = day.year
+        listed = self._working_days_of(year)
+        index = bisect_right(listed, day)
+        empty_years = 0
+        while n > len(listed) - index:
+            n -= len(listed) - index
+            empty_years = empty_years + 1 if not listed else 0
+            if empty_years > 1:
+                raise WorkingTimeError(
+                    "next_working_day", day, f"no working day in {_MAX_CLOSED_DAYS} days"
+                )
+            year += 1
+            listed, index = self._working_days_of(year), 0
+        return listed[index + n - 1]

@@ -1,6 +1,7 @@
 """The running engine's shared parts: database, role catalogue, calendar, workflow cache.
 
-One ``Prflow`` object per process. Opening it migrates the database to the newest schema.
+One ``Prflow`` object per process. Opening it checks that the database's schema is current
+(``prflow db upgrade`` migrates it; an engine never does so on its own).
 The role catalogue and calendar are loaded from the processes folder on first use; the
 calendar again whenever its holiday file changes. The
 workflow cache keeps restored SpiffWorkflow objects by case id together with the case's
@@ -19,25 +20,32 @@ from sqlalchemy import Engine
 
 from engine import events
 from engine.calendar import WorkingCalendar
-from engine.errors import EngineError
+from engine.errors import EngineError, InvalidInput
 from engine.keys import Keyring, keyring
 from engine.roles import RoleCatalogue
 from engine.settings import Settings
-from engine.store.db import connect, migrate
+from engine.store.db import connect, migrate, require_current_schema
 from engine.store.tables import Definition
-
-WORKFLOW_CACHE_SIZE = 512
 
 
 class Prflow:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, *, upgrade: bool = False) -> None:
+        """Open the database; ``upgrade`` migrates it first (``prflow db upgrade``, the
+        demo, tests), otherwise a schema older than the code is refused."""
         self.settings = settings
-        self.db: Engine = connect(settings.database_url)
+        self.db: Engine = connect(settings.database_url, settings.pool_size)
         try:
             keys: Keyring | None = keyring(settings)
         except EngineError:
             keys = None  # a log with old events then asks for the key when upgraded
-        migrate(self.db, audit_keyring=keys)
+        try:
+            if upgrade:
+                migrate(self.db, audit_keyring=keys)
+            else:
+                require_current_schema(self.db)
+        except BaseException:
+            self.db.dispose()
+            raise
         events.use_keys(self.db, settings)
         self._workflows: OrderedDict[int, tuple[int, Any]] = OrderedDict()
         self._calendar: tuple[tuple[int, int], WorkingCalendar] | None = None
@@ -45,8 +53,8 @@ class Prflow:
         self.definitions: dict[int, Definition] = {}
 
     @classmethod
-    def from_env(cls) -> Prflow:
-        return cls(Settings.from_env())
+    def from_env(cls, *, upgrade: bool = False) -> Prflow:
+        return cls(Settings.from_env(), upgrade=upgrade)
 
     @property
     def keyring(self) -> Keyring:
@@ -65,7 +73,14 @@ class Prflow:
         the next command must count with the new days off without a restart.
         """
         path = self.settings.holidays_file
-        stat = path.stat()
+        try:
+            stat = path.stat()
+        except OSError:
+            raise InvalidInput(
+                f"the holiday file {path} is missing; working time cannot be counted without "
+                "it. Put holidays.toml in the processes folder (see processes/README.md) or "
+                "point PRFLOW_PROCESSES_DIR at the folder that has it"
+            ) from None
         seen = (stat.st_mtime_ns, stat.st_size)
         if self._calendar is None or self._calendar[0] != seen:
             self._calendar = (seen, WorkingCalendar.thai(path))
@@ -81,7 +96,7 @@ class Prflow:
     def keep_workflow(self, case_id: int, lock_version: int, workflow: Any) -> None:
         self._workflows[case_id] = (lock_version, workflow)
         self._workflows.move_to_end(case_id)
-        while len(self._workflows) > WORKFLOW_CACHE_SIZE:
+        while len(self._workflows) > self.settings.workflow_cache_size:
             self._workflows.popitem(last=False)
 
     def close(self) -> None:

@@ -33,8 +33,13 @@ from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from typing import Literal
 
+from engine import bounds
 from engine.calendar import WorkingCalendar, require_aware
 from engine.errors import InvalidInput
+
+# The longest time limit accepted: ten years, counted in the limit's own unit (3,650 working
+# days, 87,600 hours, ...). Longer ones are typos, and would overflow date arithmetic.
+MAX_LIMIT = timedelta(days=bounds.MAX_LIMIT_DAYS)
 
 ACCEPTED_FORMS = (
     "2 working days",
@@ -129,6 +134,13 @@ class TimeLimit:
     def __post_init__(self) -> None:
         if self.amount <= 0:
             raise LimitParseError(self.text, "the amount must be greater than zero")
+        most = MAX_LIMIT // _UNIT_LENGTH[self.unit]
+        if self.amount > most:
+            raise LimitParseError(
+                self.text,
+                f"at most {MAX_LIMIT.days:,} days ({most:,} {self.unit}) can be given; "
+                "a longer limit is a typo or belongs outside the workflow",
+            )
         if self.unit not in _ALLOWED_UNITS[self.kind]:
             raise LimitParseError(self.text, f"{self.kind} cannot be counted in {self.unit}")
         if self.anchor is not None and self.kind is not LimitKind.CLOCK_TIME:
@@ -254,6 +266,8 @@ def _parse_amount(text: str, body: str) -> _Amount:
         if re.search(r"\d", body):
             raise LimitParseError(text, "put the number before the unit, e.g. 2 working days")
         raise LimitParseError(text, "no number found")
+    if max(len(number["low"]), len(number["high"] or "")) > 9:
+        raise LimitParseError(text, f"at most {MAX_LIMIT.days:,} days can be given")
     low = int(number["low"])
     high = int(number["high"]) if number["high"] is not None else None
     if high is not None and high < low:
@@ -281,6 +295,8 @@ def _parse_amount(text: str, body: str) -> _Amount:
 
 
 def _parse_iso(text: str, body: str) -> _Amount:
+    if re.search(r"\d{10}", body):
+        raise LimitParseError(text, f"at most {MAX_LIMIT.days:,} days can be given")
     iso = _ISO_DURATION.fullmatch(body)
     if iso is None or body.upper() in ("P", "PT"):
         if re.fullmatch(r"P\d*Y.*|P[^T]*M.*", body, re.IGNORECASE):
@@ -289,13 +305,18 @@ def _parse_iso(text: str, body: str) -> _Amount:
             reason = "not a supported ISO-8601 duration; use e.g. PT3H, P1D, PT30M or P1DT2H"
         raise LimitParseError(text, reason)
     parts = {name: int(value) for name, value in iso.groupdict().items() if value is not None}
-    total = timedelta(
-        weeks=parts.get("weeks", 0),
-        days=parts.get("days", 0),
-        hours=parts.get("hours", 0),
-        minutes=parts.get("minutes", 0),
-        seconds=parts.get("seconds", 0),
-    )
+    try:
+        total = timedelta(
+            weeks=parts.get("weeks", 0),
+            days=parts.get("days", 0),
+            hours=parts.get("hours", 0),
+            minutes=parts.get("minutes", 0),
+            seconds=parts.get("seconds", 0),
+        )
+    except OverflowError:
+        total = MAX_LIMIT * 2  # refused below as too long, with the limit named
+    if total > MAX_LIMIT:
+        raise LimitParseError(text, f"at most {MAX_LIMIT.days:,} days can be given")
     if total <= timedelta(0):
         raise LimitParseError(text, "the amount must be greater than zero")
     # Express the duration in the largest unit that divides it, so P1DT2H is 26 hours.
@@ -343,7 +364,10 @@ def case_instant(case_data: Mapping[str, object], field: str) -> datetime:
         raise CaseDateError(field, value, f"is of type {type(value).__name__}, not a date and time")
     if instant.tzinfo is None or instant.utcoffset() is None:
         raise CaseDateError(field, value, "has no timezone offset")
-    return instant
+    try:
+        return bounds.check_instant(instant, f"case date field {field!r}")
+    except InvalidInput:
+        raise CaseDateError(field, value, "is outside the years 1900-2200") from None
 
 
 def is_on_time(completed_at: datetime, due_at: datetime) -> bool:
@@ -372,4 +396,6 @@ def is_due_soon(
     """
     if require_aware(now, "now") > require_aware(due_at, "due_at"):
         return False
+    if due_at - now > within + timedelta(days=366):
+        return False  # no office closes for a year: far more than ``within`` is left
     return calendar.working_time_between(now, due_at) <= within

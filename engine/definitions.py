@@ -18,6 +18,7 @@ XML never changes, so each version is parsed once per process.
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,7 +28,7 @@ from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
-from engine import timer_events
+from engine import bounds, timer_events
 from engine.errors import InvalidInput
 from engine.expressions import DUE_AT, UnsafeExpression, parse_safe
 from engine.process_rules import check_process_tree
@@ -129,8 +130,18 @@ _COMPILED: dict[str, CompiledDefinition] = {}
 
 def read_source(path: Path) -> Source:
     """Read a BPMN file and identify its executable process (refusing malformed XML)."""
+    size = path.stat().st_size
+    if size > bounds.MAX_BPMN_BYTES:  # refuse before reading a huge file into memory
+        raise InvalidDefinition([Problem(str(path), None, None, _too_big(size), "size")])
     xml = path.read_bytes()
     return source_from_bytes(xml, str(path))
+
+
+def _too_big(size: int) -> str:
+    return (
+        f"the file has {size:,} bytes; a BPMN file may have at most {bounds.MAX_BPMN_BYTES:,} "
+        "(split the process or remove embedded images)"
+    )
 
 
 def source_from_bytes(xml: bytes, file_name: str) -> Source:
@@ -159,6 +170,19 @@ def source_from_bytes(xml: bytes, file_name: str) -> Source:
 
 
 def _parse_xml(xml: bytes, file_name: str) -> Any:
+    if len(xml) > bounds.MAX_BPMN_BYTES:
+        raise InvalidDefinition([Problem(file_name, None, None, _too_big(len(xml)), "size")])
+    if re.search(rb"<!DOCTYPE|<!ENTITY", xml, re.IGNORECASE):
+        raise InvalidDefinition(
+            [
+                Problem(
+                    file_name, None, None,
+                    "the file declares a DOCTYPE (a DTD or entities); BPMN files must not, "
+                    "since entities could read files or hang the parser: remove the declaration",
+                    "xml",
+                )
+            ]
+        )  # fmt: skip
     try:
         return etree.fromstring(
             xml, parser=etree.XMLParser(resolve_entities=False, no_network=True)

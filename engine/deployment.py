@@ -3,7 +3,7 @@
 A deploy of several files is all-or-nothing: every file is validated first, and only when
 all pass are the changed ones stored, in one transaction. A file whose content equals the
 newest version of its process creates nothing. Running cases keep the version they
-started on; new cases pin the newest.
+started on; new cases pin the newest one not withdrawn (``engine.admin``).
 """
 
 from __future__ import annotations
@@ -148,6 +148,7 @@ class VersionInfo:
     deployed_by: str
     running_cases: int
     all_cases: int
+    withdrawn_at: datetime | None = None
 
 
 def versions(ctx: Prflow, key: str | None = None) -> list[VersionInfo]:
@@ -167,7 +168,7 @@ def versions(ctx: Prflow, key: str | None = None) -> list[VersionInfo]:
         rows = session.exec(query).all()
     return [
         VersionInfo(d.key, d.version, d.name, d.sha256, d.file_name, d.deployed_at,
-                    d.deployed_by, running_count, all_count)
+                    d.deployed_by, running_count, all_count, d.withdrawn_at)
         for d, running_count, all_count in rows
     ]  # fmt: skip
 
@@ -186,6 +187,25 @@ def require_latest(session: Session, key: str) -> Definition:
             key,
             f"deployed processes: {', '.join(known) or 'none'}; "
             "deploy it with: prflow deploy processes/",
+        )
+    return row
+
+
+def startable_version(session: Session, key: str) -> Definition:
+    """The version a new case of ``key`` starts on: the newest one not withdrawn."""
+    newest = require_latest(session, key)
+    if newest.withdrawn_at is None:
+        return newest
+    row = session.exec(
+        select(Definition)
+        .where(Definition.key == key, col(Definition.withdrawn_at).is_(None))
+        .order_by(col(Definition.version).desc())
+        .limit(1)
+    ).first()
+    if row is None:
+        raise Conflict(
+            f"every version of {key} is withdrawn, so no case can start; a process owner can "
+            f"restore one (prflow admin restore-version {key} VERSION --as LOGIN) or deploy a fix"
         )
     return row
 

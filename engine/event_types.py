@@ -29,6 +29,13 @@ class EventType(StrEnum):
     CASE_SUSPENDED = "case_suspended"
     CASE_RESUMED = "case_resumed"
     CASE_CANCELLED = "case_cancelled"
+    VERSION_WITHDRAWN = "version_withdrawn"
+    VERSION_RESTORED = "version_restored"
+    USER_DEACTIVATED = "user_deactivated"
+    USER_REACTIVATED = "user_reactivated"
+    ROLE_GRANTED = "role_granted"
+    ROLE_REVOKED = "role_revoked"
+    SWEEP_AT = "sweep_at"
     TIMER_FIRED = "timer_fired"
     DUE_RECOMPUTED = "due_recomputed"
     CASE_PURGED = "case_purged"
@@ -165,6 +172,66 @@ class CaseCancelled(EventBody):
 
 
 @dataclass(frozen=True)
+class VersionWithdrawn(EventBody):
+    """A process owner withdrew a version: no new case starts on it; running ones go on."""
+
+    TYPE = EventType.VERSION_WITHDRAWN
+    definition_id: int | None = None
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class VersionRestored(EventBody):
+    """A withdrawn version may start new cases again."""
+
+    TYPE = EventType.VERSION_RESTORED
+    definition_id: int | None = None
+
+
+@dataclass(frozen=True)
+class UserDeactivated(EventBody):
+    """An admin deactivated a person: they keep their history but can no longer act."""
+
+    TYPE = EventType.USER_DEACTIVATED
+    login: str = ""
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class UserReactivated(EventBody):
+    """An admin let a deactivated person act again."""
+
+    TYPE = EventType.USER_REACTIVATED
+    login: str = ""
+
+
+@dataclass(frozen=True)
+class RoleGranted(EventBody):
+    """An admin gave a person a role."""
+
+    TYPE = EventType.ROLE_GRANTED
+    login: str = ""
+    role: str = ""
+
+
+@dataclass(frozen=True)
+class RoleRevoked(EventBody):
+    """An admin took a role from a person."""
+
+    TYPE = EventType.ROLE_REVOKED
+    login: str = ""
+    role: str = ""
+
+
+@dataclass(frozen=True)
+class SweepAt(EventBody):
+    """Ops ran the timer sweep as of a past instant (catch-up after an outage)."""
+
+    TYPE = EventType.SWEEP_AT
+    at: str = ""
+
+
+@dataclass(frozen=True)
 class TimerFired(EventBody):
     """A BPMN timer fired in a sweep; ``attached_to`` names the task a boundary timer guards."""
 
@@ -212,7 +279,8 @@ BODY_TYPES: dict[EventType, type[EventBody]] = {
     for cls in (
         Deployed, UserAdded, CaseStarted, CaseCompleted, TaskReady, TaskClaimed, TaskUnclaimed,
         TaskCompleted, TaskCancelled, TaskReassigned, CaseSuspended, CaseResumed, CaseCancelled,
-        TimerFired, DueRecomputed, CasePurged, PurgeRefused,
+        VersionWithdrawn, VersionRestored, UserDeactivated, UserReactivated, RoleGranted,
+        RoleRevoked, SweepAt, TimerFired, DueRecomputed, CasePurged, PurgeRefused,
     )
 }  # fmt: skip
 

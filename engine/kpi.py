@@ -21,10 +21,9 @@ from datetime import datetime, timedelta
 from engine.calendar import require_aware
 from engine.context import Prflow
 from engine.errors import InvalidInput
+from engine.overdue import require_process
 from engine.store.db import read_session
 from engine.views import CompletedFilter, completion_spans, on_time_counts
-
-KPI_TARGET = 0.80  # P8: ร้อยละ 80 of releases within the service standard
 
 
 @dataclass(frozen=True)
@@ -54,7 +53,7 @@ def on_time_share(
     role: str | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
-    target: float = KPI_TARGET,
+    target: float | None = None,
 ) -> OnTimeReport:
     """On-time share of tasks completed in ``[since, until)`` (either end open if None)."""
     if since is not None:
@@ -66,10 +65,14 @@ def on_time_share(
             f"the period ends ({until.isoformat()}) before it starts ({since.isoformat()}); "
             "give an until after since"
         )
+    if target is None:
+        target = ctx.settings.kpi_target  # P8: ร้อยละ 80 of releases within the standard
     if not 0 < target <= 1:
         raise InvalidInput(f"target {target!r} must be a share between 0 and 1, e.g. 0.8")
     f = CompletedFilter(process=process, step=step, role=role, since=since, until=until)
     with read_session(ctx.db) as session:
+        if process is not None:
+            require_process(session, process)
         total, on_time = on_time_counts(session, f)
         spans = completion_spans(session, f)
     calendar = ctx.calendar  # one calendar for the whole report

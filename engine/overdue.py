@@ -5,7 +5,7 @@ A question over task rows only (never over workflow state), read at one instant 
 - ``overdue``: open (ready or claimed) tasks whose ``due_at`` is before ``now``, oldest due
   first, each with its lateness in *working* time (``deadlines.lateness``: a task due at
   16:30 and still open at 18:00 is past due but 0 working minutes late).
-- ``due_soon``: open tasks not yet past due with at most 2 working hours left
+- ``due_soon``: open tasks not yet past due with at most ``due_soon_hours`` (2) working hours left
   (``deadlines.is_due_soon``; exactly at ``due_at`` a task is still on time).
 
 Filters: ``role`` (the task's lane), ``unit`` (the role catalogue's unit of that role, since
@@ -29,8 +29,6 @@ from engine.errors import InvalidInput
 from engine.store.db import read_session
 from engine.store.tables import Definition
 from engine.views import DueSoonTask, OverdueTask, Page, TaskFilter, task_count, task_page
-
-DUE_SOON_WITHIN = timedelta(hours=2)
 
 
 def overdue(
@@ -102,12 +100,15 @@ def due_soon(
     role: str | None = None,
     unit: str | None = None,
     process: str | None = None,
-    within: timedelta = DUE_SOON_WITHIN,
+    within: timedelta | None = None,
     after: str | None = None,
     limit: int | None = None,
 ) -> list[DueSoonTask]:
-    """Open tasks not yet past due with at most ``within`` working time left, soonest first."""
+    """Open tasks not yet past due with at most ``within`` working time left (default: the
+    ``due_soon_hours`` setting), soonest first."""
     require_aware(now, "now")
+    if within is None:
+        within = ctx.settings.due_soon_within
     calendar = ctx.calendar
     # The last instant with at most ``within`` office time left: the office-time horizon,
     # or, when that falls at a closing time, everything up to the next opening.
@@ -171,12 +172,13 @@ def _filter(
             )
         roles = tuple(r for r in of_unit if roles is None or r in roles)
     if process is not None:
-        _require_process(session, process)
+        require_process(session, process)
     return TaskFilter(roles=roles, process=process, due_before=due_before, due_from=due_from,
                       due_until=due_until)  # fmt: skip
 
 
-def _require_process(session: Session, process: str) -> None:
+def require_process(session: Session, process: str) -> None:
+    """Refuse a process key nothing was deployed under (a typo must not look like zero)."""
     keys = sorted(set(session.exec(select(Definition.key)).all()))
     if process not in keys:
         raise InvalidInput(

@@ -43,6 +43,7 @@ class Action(StrEnum):
     VIEW_REPORTS = "view_reports"
     AUDIT = "audit"
     MANAGE_USERS = "manage_users"
+    SWEEP_AT = "sweep_at"
 
 
 # System actions and the system roles that hold them (START also belongs to start lanes).
@@ -54,6 +55,7 @@ _SYSTEM: dict[Action, frozenset[str]] = {
     Action.VIEW_REPORTS: frozenset({"ops", "auditor", "process_owner", "supervisor"}),
     Action.AUDIT: frozenset({"auditor"}),
     Action.MANAGE_USERS: frozenset({"admin"}),
+    Action.SWEEP_AT: frozenset({"ops"}),
 }
 _PHRASES = {
     Action.DEPLOY: "deploy definitions",
@@ -62,6 +64,7 @@ _PHRASES = {
     Action.VIEW_REPORTS: "see reports",
     Action.AUDIT: "read or export the audit trail",
     Action.MANAGE_USERS: "manage users",
+    Action.SWEEP_AT: "sweep as of another instant",
 }
 _SEE_ALL = frozenset({"auditor", "process_owner"})
 _ACTIVE = {CaseStatus.RUNNING}

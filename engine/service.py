@@ -18,11 +18,11 @@ from typing import Any
 from sqlalchemy import update
 from sqlmodel import Session, col, or_, select
 
-from engine import clock, events, runtime, users
+from engine import bounds, clock, events, runtime, users
 from engine import event_types as ev
 from engine.context import Prflow
 from engine.definitions import CompiledDefinition
-from engine.deployment import compiled_row, require_latest
+from engine.deployment import compiled_row, startable_version
 from engine.errors import Conflict, Forbidden, InvalidInput, NotFound
 from engine.expressions import DUE_AT
 from engine.permissions import Action, require
@@ -69,6 +69,7 @@ def check_data(data: object, what: str) -> dict[str, Any]:
         raise InvalidInput(
             f'{what} must be a JSON object like {{"decision": "ok"}}, not {type(data).__name__}'
         )
+    bounds.check_json(data, what)  # depth, size, NaN, NUL, dates within 1900-2200
     for key in data:
         if not isinstance(key, str) or not key.isidentifier() or key.startswith("_"):
             raise InvalidInput(
@@ -85,7 +86,7 @@ def start(ctx: Prflow, process_key: str, data: Mapping[str, Any], actor: str) ->
     now = clock.now()
     with write_session(ctx.db) as session:
         user = get_user(session, actor)
-        definition = require_latest(session, process_key)
+        definition = startable_version(session, process_key)
         assert definition.id is not None
         compiled = compiled_row(definition)
         require(user, Action.START, ProcessView(definition.key, _lanes(compiled)))
@@ -316,7 +317,7 @@ def ensure_user(
 def process(ctx: Prflow, process_key: str) -> ProcessView:
     """The newest version of a process as the start permission sees it."""
     with read_session(ctx.db) as session:
-        definition = require_latest(session, process_key)
+        definition = startable_version(session, process_key)
         return ProcessView(definition.key, _lanes(compiled_row(definition)))
 
 
@@ -429,6 +430,7 @@ def _working(session: Session, task_id: int, action: str) -> tuple[TaskRow, Case
 def _task(session: Session, task_id: int) -> tuple[TaskRow, Case]:
     """A task row, locked (PostgreSQL) until the command commits so a claim and a completion
     of one task cannot both act on what they read before the other wrote; and its case."""
+    bounds.check_id(task_id, "task id")
     row = session.get(TaskRow, task_id, with_for_update=True)
     if row is None:
         raise NotFound("task", task_id, "see open tasks with: prflow inbox --as LOGIN")
@@ -442,6 +444,7 @@ def _task(session: Session, task_id: int) -> tuple[TaskRow, Case]:
 def _with_open_siblings(session: Session, task_id: int) -> tuple[TaskRow, Case, list[TaskRow]]:
     """A task, its case and every open task of that case, in one locked read (a completion
     mirrors the case's open tasks next, so reading them now saves a round trip)."""
+    bounds.check_id(task_id, "task id")
     of_case = select(TaskRow.case_id).where(col(TaskRow.id) == task_id).scalar_subquery()
     rows = session.exec(
         select(TaskRow, Case)

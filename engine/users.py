@@ -16,8 +16,8 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from engine import events
-from engine.errors import InvalidInput, NotFound
+from engine import bounds, events
+from engine.errors import Forbidden, InvalidInput, NotFound
 from engine.event_types import UserAdded
 from engine.roles import RoleCatalogue
 from engine.store.tables import User, UserRole
@@ -44,6 +44,7 @@ class UserView:
     display_name: str
     unit: str
     roles: tuple[str, ...]
+    active: bool = True
 
 
 def known_roles(catalogue: RoleCatalogue) -> set[str]:
@@ -68,6 +69,8 @@ def add_user(
         )
     if not roles:
         raise InvalidInput(f"user {login!r} needs at least one role (--role ROLE)")
+    bounds.check_text(display_name, "display name")
+    bounds.check_text(unit, "unit")
     if not _LOGIN.match(actor):
         # Names with ':' are the engine's own (system:sweep); nobody may log as them.
         raise InvalidInput(f"actor {actor!r} is not a login; name who is adding the user")
@@ -86,7 +89,9 @@ def add_user(
     return UserView(login, display_name or login, unit, tuple(sorted(set(roles))))
 
 
-def get_user(session: Session, login: str) -> UserView:
+def get_user(session: Session, login: str, *, include_inactive: bool = False) -> UserView:
+    """The user acting (or, with ``include_inactive``, any user); a deactivated user
+    cannot act, so every command that starts here refuses them."""
     # One round trip: every command starts here.
     rows = session.exec(
         select(User, UserRole.role)
@@ -96,9 +101,17 @@ def get_user(session: Session, login: str) -> UserView:
     if not rows:
         raise NotFound("user", login, "add them with: prflow users add LOGIN --role ROLE")
     user = rows[0][0]
+    if not user.active and not include_inactive:
+        raise Forbidden(
+            login, "act", "the account is deactivated; an admin can reactivate it with: "
+            f"prflow admin reactivate-user {login} --as ADMIN"
+        )  # fmt: skip
     roles = sorted(role for _, role in rows if role is not None)
-    return UserView(user.login, user.display_name, user.unit, tuple(roles))
+    return UserView(user.login, user.display_name, user.unit, tuple(roles), user.active)
 
 
 def list_users(session: Session) -> list[UserView]:
-    return [get_user(session, login) for login in session.exec(select(User.login)).all()]
+    return [
+        get_user(session, login, include_inactive=True)
+        for login in session.exec(select(User.login)).all()
+    ]

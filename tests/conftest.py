@@ -60,7 +60,8 @@ def database_url(request: pytest.FixtureRequest) -> str:
 @pytest.fixture
 def ctx(database_url: str) -> Iterator[Prflow]:
     engine = Prflow(
-        Settings(database_url=database_url, processes_dir=REPO_PROCESSES_DIR, mode="test")
+        Settings(database_url=database_url, processes_dir=REPO_PROCESSES_DIR, mode="test"),
+        upgrade=True,
     )
     try:
         yield engine

@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
+from engine import bounds
 from engine.errors import NotFound
 from engine.event_types import EventBody, TaskEvent, TimerFired, decode
 from engine.store.db import read_session
@@ -61,6 +62,7 @@ def logged(event: Event) -> LoggedEvent:
 
 
 def require_case(session: Session, case_id: int) -> Case:
+    bounds.check_id(case_id, "case id")
     case = session.get(Case, case_id)
     if case is None:
         raise NotFound("case", case_id, "list cases with: prflow inbox --role ROLE")
@@ -69,6 +71,7 @@ def require_case(session: Session, case_id: int) -> Case:
 
 def case_events(session: Session, case_id: int) -> list[LoggedEvent]:
     """Every event of one case, in log order."""
+    bounds.check_id(case_id, "case id")
     query = select(Event).where(Event.case_id == case_id).order_by(col(Event.chain_seq))
     return [logged(event) for event in session.exec(query).all()]
 

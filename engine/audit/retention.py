@@ -33,7 +33,7 @@ from datetime import datetime, timedelta
 from lxml import etree
 from sqlmodel import Session, select
 
-from engine import clock, events
+from engine import bounds, clock, events
 from engine.context import Prflow
 from engine.definitions import NS
 from engine.errors import Conflict, EngineError, Forbidden, InvalidInput, NotFound
@@ -109,8 +109,8 @@ def parse_period(text: str) -> RetentionPeriod:
     return RetentionPeriod(text, months=amount * _UNIT_MONTHS[unit])
 
 
-def retention_of(definition: Definition) -> RetentionPeriod:
-    """The retention period a definition version declares, or the default."""
+def retention_of(definition: Definition, default: str = DEFAULT_RETENTION) -> RetentionPeriod:
+    """The retention period a definition version declares, or ``default``."""
     tree = etree.fromstring(
         definition.xml.encode("utf-8"), parser=etree.XMLParser(resolve_entities=False)
     )
@@ -122,20 +122,21 @@ def retention_of(definition: Definition) -> RetentionPeriod:
         ):
             if prop.get("name") == "retention":
                 return parse_period(prop.get("value", ""))
-    return parse_period(DEFAULT_RETENTION)
+    return parse_period(default)
 
 
 def purge(ctx: Prflow, case_id: int, actor: str) -> Purged:
     """Purge a completed case past its retention period; log and refuse anything else."""
     now = clock.now()
     refused: EngineError | None = None
+    bounds.check_id(case_id, "case id")
     with write_session(ctx.db) as session:
         case = session.get(Case, case_id)
         if case is None:
             raise NotFound("case", case_id)
         definition = session.get(Definition, case.definition_id)
         assert definition is not None  # a foreign key guarantees it
-        period = retention_of(definition)
+        period = retention_of(definition, ctx.settings.default_retention)
         refused = _refusal(session, case, period, actor, now)
         if refused is not None:
             refusal = PurgeRefused(type(refused).__name__, str(refused), period.text)

@@ -8,8 +8,10 @@ PostgreSQL is used when the URL says so. Writes always go through ``write_sessio
 - on PostgreSQL it runs at READ COMMITTED; races on a case are caught by the optimistic
   ``lock_version`` check and on the event chain by locking its head row.
 
-The schema is owned by alembic migrations; ``migrate`` brings any database to head and is
-called whenever a store is opened, so a fresh clone needs no separate step.
+The schema is owned by alembic migrations; ``migrate`` brings any database to head. It is
+run by ``prflow db upgrade`` (and by the demo and the test setup), never implicitly when
+an engine starts: ``require_current_schema`` refuses a database whose schema is older
+than this code and says how to upgrade it.
 """
 
 from __future__ import annotations
@@ -21,9 +23,13 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
+
+from engine.errors import EngineError
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -32,7 +38,20 @@ def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
 
 
-def connect(url: str) -> Engine:
+class SchemaOutdated(EngineError):
+    """The database's schema is not the one this code was written for."""
+
+    def __init__(self, current: str | None, head: str) -> None:
+        self.current = current
+        self.head = head
+        found = "has no prflow schema" if current is None else f"is at schema {current}"
+        super().__init__(
+            f"the database {found}, this prflow needs schema {head}; "
+            "upgrade it with: prflow db upgrade (back it up first)"
+        )
+
+
+def connect(url: str, pool_size: int = 5) -> Engine:
     """Create an engine for ``url`` with prflow's connection settings."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
@@ -43,7 +62,7 @@ def connect(url: str) -> Engine:
         return engine
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
         url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, pool_size=pool_size)
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -108,13 +127,34 @@ def read_session(engine: Engine, *, snapshot: bool = False) -> Iterator[Session]
         yield session
 
 
+def _config() -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return config
+
+
+def schema_revisions(engine: Engine) -> tuple[str | None, str]:
+    """The database's schema revision (None when it has none) and the code's newest."""
+    head = ScriptDirectory.from_config(_config()).get_current_head()
+    assert head is not None
+    with engine.connect() as connection:
+        current = MigrationContext.configure(connection).get_current_revision()
+    return current, head
+
+
+def require_current_schema(engine: Engine) -> None:
+    """Refuse to work on a database whose schema is not this code's newest."""
+    current, head = schema_revisions(engine)
+    if current != head:
+        raise SchemaOutdated(current, head)
+
+
 def migrate(engine: Engine, **attributes: Any) -> None:
     """Upgrade the database to the newest schema (idempotent).
 
     ``attributes`` reach the migrations (``audit_keyring``: the key that re-signs old events).
     """
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config = _config()
     config.attributes.update(attributes)
     with engine.begin() as connection:
         config.attributes["connection"] = connection

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Column, Index, Text, UniqueConstraint, event
+from sqlalchemy import Boolean, Column, Index, Text, UniqueConstraint, event, true
 from sqlmodel import Field, SQLModel
 
 from engine.store.types import UTCDateTime
@@ -39,6 +39,8 @@ class Definition(SQLModel, table=True):
     xml: str = Field(sa_column=Column(Text, nullable=False))
     deployed_at: datetime = Field(sa_column=_utc_column(nullable=False))
     deployed_by: str
+    # Set when a process owner withdrew the version: no new case starts on it.
+    withdrawn_at: datetime | None = Field(default=None, sa_column=_utc_column())
 
 
 class Case(SQLModel, table=True):
@@ -143,6 +145,10 @@ class User(SQLModel, table=True):
     display_name: str
     unit: str = ""
     created_at: datetime = Field(sa_column=_utc_column(nullable=False))
+    # A deactivated person keeps their history but can no longer act.
+    active: bool = Field(
+        default=True, sa_column=Column(Boolean, nullable=False, server_default=true())
+    )
 
 
 class UserRole(SQLModel, table=True):

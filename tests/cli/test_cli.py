@@ -31,6 +31,8 @@ def run(url: str, *args: str, ok: bool = True) -> subprocess.CompletedProcess[st
 
 @pytest.fixture
 def db(database_url: str) -> str:
+    upgraded = CliRunner().invoke(app, ["db", "upgrade"], env={"PRFLOW_DATABASE_URL": database_url})
+    assert upgraded.exit_code == 0, upgraded.output
     for login, role in [("owner", "process_owner"), ("somchai", "doh_it_officer"),
                         ("malee", "doh_web_pr_officer")]:  # fmt: skip
         result = CliRunner().invoke(

@@ -49,7 +49,7 @@ def engines(database_url: str, processes: Path) -> Iterator[list[Prflow]]:
 
 
 def open_engine(engines: list[Prflow], url: str, processes: Path) -> Prflow:
-    engine = Prflow(Settings(database_url=url, processes_dir=processes, mode="test"))
+    engine = Prflow(Settings(database_url=url, processes_dir=processes, mode="test"), upgrade=True)
     engines.append(engine)
     return engine
 

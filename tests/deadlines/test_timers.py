@@ -9,7 +9,6 @@ from freezegun import freeze_time
 
 from engine import service, timers
 from engine.context import Prflow
-from engine.settings import Settings
 from tests.deadlines.conftest import events_of, open_step, pending_timers, set_up, tasks_of
 
 # Monday 20 April 2026, 09:00 Bangkok (02:00 UTC). "write" has 2 working hours: due 11:00
@@ -33,7 +32,7 @@ def sweep_at(ctx: Prflow, at: datetime) -> timers.SweepResult:
 
 def fresh(ctx: Prflow) -> Prflow:
     """A new engine object on the same database: what a restart or another process sees."""
-    return Prflow(Settings(ctx.settings.database_url, ctx.settings.processes_dir, mode="test"))
+    return Prflow(ctx.settings)
 
 
 def test_the_timer_waits_for_the_due_time_of_its_task(ctx: Prflow) -> None:

@@ -275,7 +275,7 @@ def test_a_claim_racing_a_completion_waits_for_it_then_is_refused(
     completion of it is between reading the task and writing it. The claim must wait for
     the completion and then be refused, not slip in under it."""
     settings = Settings(database_url=postgres_url, processes_dir=REPO_PROCESSES_DIR, mode="test")
-    first, second = Prflow(settings), Prflow(settings)
+    first, second = Prflow(settings, upgrade=True), Prflow(settings)
     try:
         add_people(first, {**PEOPLE, "somsak": ["doh_it_officer"]})
         deploy(first)
