@@ -75,14 +75,15 @@ class Paragraph:
 class MemoDocument:
     """Context of ``memo.html``: a บันทึกข้อความ or บันทึกสรุปเรื่อง in the official layout.
 
-    ``header`` holds the rows above the body in order (ส่วนราชการ, ที่ / วันที่, เรื่อง,
-    เรียน for a memo; นำเสนอ, เรื่อง, จาก, เอกสารเลขที่, ลงวันที่, เลข ๙ร for a summary memo).
+    ``header`` holds the rows above the body in order, each row one or more labelled values
+    (ส่วนราชการ; ที่ and วันที่ on one row; เรื่อง; เรียน for a memo; นำเสนอ, เรื่อง, จาก,
+    เอกสารเลขที่ with ลงวันที่, เลข ๙ร for a summary memo).
     """
 
     heading: str
     secrecy: str
     urgency: str
-    header: list[Line]
+    header: list[list[Line]]
     paragraphs: list[Paragraph]
     closing: str
     reviewers: list[str]
@@ -223,13 +224,13 @@ def memo_document(form: Form, data: dict[str, Any]) -> MemoDocument:
 
     if summary:
         header = [
-            Line("นำเสนอ", "To", value("to")),
-            Line("เรื่อง", "Subject", value("subject")),
-            Line("จาก", "From", value("from_unit")),
-            Line("เอกสารเลขที่", "Document no.", value("ref_number")),
-            Line("ลงวันที่", "Dated", value("ref_date")),
-            Line("เลข ๙ร", "Registry no.", value("registry_number")),
-        ]
+            [Line("นำเสนอ", "To", value("to"))],
+            [Line("เรื่อง", "Subject", value("subject"))],
+            [Line("จาก", "From", value("from_unit"))],
+            [Line("เอกสารเลขที่", "Document no.", value("ref_number")),
+             Line("ลงวันที่", "Dated", value("ref_date"))],
+            [Line("เลข ๙ร", "Registry no.", value("registry_number"))],
+        ]  # fmt: skip
         paragraphs = [
             Paragraph("", "สรุปประเด็นสำคัญ", value("matter")),
             Paragraph("", "เรื่องเดิม", value("background")) if data.get("background") else None,
@@ -238,12 +239,11 @@ def memo_document(form: Form, data: dict[str, Any]) -> MemoDocument:
         ]
     else:
         header = [
-            Line("ส่วนราชการ", "Agency", _join(value("agency"), value("phone"), "โทร")),
-            Line("ที่", "No.", value("number")),
-            Line("วันที่", "Date", value("memo_date")),
-            Line("เรื่อง", "Subject", value("subject")),
-            Line("เรียน", "To", value("to")),
+            [Line("ส่วนราชการ", "Agency", _join(value("agency"), value("phone"), "โทร"))],
+            [Line("ที่", "No.", value("number")), Line("วันที่", "Date", value("memo_date"))],
+            [Line("เรื่อง", "Subject", value("subject"))],
         ]
+        header.append([Line("เรียน", "To", value("to"))])
         paragraphs = [
             Paragraph("๑.", "เรื่องเดิม", value("matter")),
             Paragraph("๒.", "ข้อเท็จจริง", "", texts("facts")),

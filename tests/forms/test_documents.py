@@ -198,8 +198,13 @@ def test_the_p7_memo_follows_the_official_layout(lite: Prflow) -> None:
     doc = documents.build(form_records.case_forms(lite, case.id, "u_mo_officer"), done.id)
     assert isinstance(doc, documents.MemoDocument)
     assert (doc.heading, doc.secrecy, doc.urgency) == ("บันทึกข้อความ", "ลับมาก", "ด่วนที่สุด")
-    assert [line.th for line in doc.header] == ["ส่วนราชการ", "ที่", "วันที่", "เรื่อง", "เรียน"]
-    assert doc.header[2].value == "๑๘ พฤษภาคม ๒๕๖๙"
+    assert [[line.th for line in row] for row in doc.header] == [
+        ["ส่วนราชการ"],
+        ["ที่", "วันที่"],
+        ["เรื่อง"],
+        ["เรียน"],
+    ]
+    assert doc.header[1][1].value == "๑๘ พฤษภาคม ๒๕๖๙"
     assert [(p.number, p.items) for p in doc.paragraphs] == [
         ("๑.", []),
         ("๒.", ["ความเป็นมา", "ผล"]),
