@@ -112,7 +112,8 @@ def deploy(ctx: Prflow, paths: Iterable[Path], actor: str) -> list[Deployed]:
         with write_session(ctx.db) as session:
             require_role(get_user(session, actor), "process_owner", "deploy definitions")
             for source, compiled in validated:
-                used = forms.subset_json(t.form for t in compiled.user_tasks.values() if t.form)
+                named = [t.form for t in compiled.user_tasks.values() if t.form]
+                used = forms.subset_json([*named, start_form(source.key)])
                 results.append(_store_version(session, source, used, actor, now))
     except IntegrityError as err:
         # Two deploys of one process raced for the same version number; nothing was stored.
@@ -221,6 +222,11 @@ def require_latest(session: Session, key: str) -> Definition:
 def compiled_row(row: Definition) -> CompiledDefinition:
     """The compiled definition of a stored version (parsed once per process)."""
     return compiled_for(row.sha256, row.xml.encode("utf-8"), row.file_name)
+
+
+def start_form(key: str) -> str:
+    """The optional form a case of this process starts with (``<process key>_start``)."""
+    return f"{key}_start"
 
 
 def forms_of(row: Definition) -> FormCatalogue:

@@ -3,7 +3,8 @@
 ``checked(session, definition, form_id, case_id, data)`` reads the forms stored with the
 case's definition version (so a running case keeps the forms it started with), looks up
 people and the case's uploaded files, and returns the typed values to store — or raises
-``FormInvalid`` before anything is stepped or saved.
+``FormInvalid`` before anything is stepped or saved. ``checked_start`` does the same for
+a new case's data when the process has a start form (``<process key>_start``).
 """
 
 from __future__ import annotations
@@ -13,9 +14,11 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from engine.deployment import forms_of
+from engine.deployment import forms_of, start_form
 from engine.form_values import Lookups, check
 from engine.store.tables import Attachment, Definition, UserRole
+
+NO_CASE = 0  # before a case exists no file can belong to it
 
 
 def checked(
@@ -30,6 +33,13 @@ def checked(
     if form_id is None or form_id not in forms:
         return dict(data)
     return check(forms.get(form_id), data, lookups(session, case_id))
+
+
+def checked_start(
+    session: Session, definition: Definition, data: Mapping[str, Any]
+) -> dict[str, Any]:
+    """Case data checked against the process's start form, where it has one."""
+    return checked(session, definition, start_form(definition.key), NO_CASE, data)
 
 
 def lookups(session: Session, case_id: int) -> Lookups:

@@ -114,6 +114,7 @@ def start(ctx: Prflow, process_key: str, data: Mapping[str, Any], actor: str) ->
         user = get_user(session, actor)
         definition = require_latest(session, process_key)
         assert definition.id is not None
+        data = form_submission.checked_start(session, definition, data)
         compiled = compiled_row(definition)
         lanes = {info.role for info in compiled.user_tasks.values()}
         if not (lanes & set(user.roles)) and "process_owner" not in user.roles:

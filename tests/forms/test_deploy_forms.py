@@ -94,3 +94,21 @@ def test_a_changed_form_is_a_new_version_and_running_cases_keep_theirs(
         assert stored[0].sha256 == stored[1].sha256  # same diagram
     finally:
         ctx.close()
+
+
+def test_a_start_form_checks_the_data_a_case_starts_with(sqlite_url: str, tmp_path: Path) -> None:
+    processes = copy_processes(tmp_path)
+    (processes / "forms" / "website_posting_start.toml").write_text(
+        'th = "เรื่องที่จะเผยแพร่"\nen = "What to publish"\n[[fields]]\nname = "title"\n'
+        'type = "text"\nth = "ชื่อเรื่อง"\nen = "Title"\nrequired = true\n',
+        encoding="utf-8",
+    )
+    ctx = engine_on(sqlite_url, processes)
+    try:
+        deployment.deploy(ctx, [processes / "website_posting.bpmn"], "owner")
+        with pytest.raises(FormInvalid, match="Title is required"):
+            service.start(ctx, "website_posting", {}, "u_doh_web_pr_officer")
+        case = service.start(ctx, "website_posting", {"title": " ข่าว "}, "u_doh_web_pr_officer")
+        assert case.data["title"] == "ข่าว"
+    finally:
+        ctx.close()
