@@ -20,6 +20,7 @@ from engine import attachments, form_records, service
 from engine.context import Prflow
 from engine.errors import InvalidInput, NotFound
 from engine.forms import FormCatalogue
+from engine.settings import Settings
 from forms import documents
 from forms.pdf import PdfError, html_to_pdf
 
@@ -33,7 +34,7 @@ def list_forms(
 ) -> None:
     """The form definitions of processes/forms/ and their fields."""
     with reported():
-        catalogue = FormCatalogue.load([Prflow.from_env().settings.processes_dir / "forms"])
+        catalogue = FormCatalogue.load([Settings.from_env().processes_dir / "forms"])
         chosen = [catalogue.get(form_id)] if form_id else list(catalogue)
         if as_json:
             output.emit_json(chosen)
