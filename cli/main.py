@@ -19,6 +19,7 @@ from cli.audit import audit_app
 from cli.db import db_app
 from cli.deadlines import deadlines_app
 from cli.errors import parse_json_object, reported
+from cli.forms import forms_app, upload_attachments
 from cli.options import AsUser, Json
 from engine import deployment, service
 from engine.context import Prflow
@@ -32,6 +33,7 @@ app.add_typer(audit_app, name="audit")
 app.add_typer(deadlines_app)  # due, overdue, sweep, ontime sit at the top level
 app.add_typer(admin_app, name="admin")
 app.add_typer(db_app, name="db")
+app.add_typer(forms_app)  # forms, print
 # Lets a negative id reach the engine's id check instead of "No such option".
 NUMBERS = {"ignore_unknown_options": True}
 
@@ -158,12 +160,15 @@ def complete(
     actor: AsUser,
     data: Annotated[str, typer.Option(help="form data as a JSON object")] = "{}",
     case_version: Annotated[int | None, typer.Option(help="refuse if the case moved on")] = None,
+    attach: Annotated[list[str] | None, typer.Option(help="upload field=path first")] = None,
     as_json: Json = False,
 ) -> None:
-    """Complete a task with its form data; the case moves on."""
+    """Complete a task with its form data; the case moves on. Refused forms list each field."""
     with reported(as_json):
         form = parse_json_object(data, "--data")
-        _print_task(service.complete(_engine(), task_id, form, actor, case_version), as_json)
+        engine = _engine()
+        form.update(upload_attachments(engine, task_id, attach or [], actor))
+        _print_task(service.complete(engine, task_id, form, actor, case_version), as_json)
 
 
 @app.command(context_settings=NUMBERS)

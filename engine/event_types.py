@@ -36,6 +36,7 @@ class EventType(StrEnum):
     ROLE_GRANTED = "role_granted"
     ROLE_REVOKED = "role_revoked"
     SWEEP_AT = "sweep_at"
+    ATTACHMENT_STORED = "attachment_stored"
     TIMER_FIRED = "timer_fired"
     DUE_RECOMPUTED = "due_recomputed"
     CASE_PURGED = "case_purged"
@@ -69,6 +70,7 @@ class Deployed(EventBody):
     sha256: str = ""
     file: str = ""
     definition_id: int | None = None
+    forms_sha256: str | None = None  # the forms deployed with it; None before forms existed
 
 
 @dataclass(frozen=True)
@@ -232,6 +234,18 @@ class SweepAt(EventBody):
 
 
 @dataclass(frozen=True)
+class AttachmentStored(EventBody):
+    """A file was uploaded to a case; its SHA-256 pins the bytes the server keeps."""
+
+    TYPE = EventType.ATTACHMENT_STORED
+    attachment_id: int | None = None
+    name: str = ""
+    kind: str = ""
+    size: int = 0
+    sha256: str = ""
+
+
+@dataclass(frozen=True)
 class TimerFired(EventBody):
     """A BPMN timer fired in a sweep; ``attached_to`` names the task a boundary timer guards."""
 
@@ -280,7 +294,7 @@ BODY_TYPES: dict[EventType, type[EventBody]] = {
         Deployed, UserAdded, CaseStarted, CaseCompleted, TaskReady, TaskClaimed, TaskUnclaimed,
         TaskCompleted, TaskCancelled, TaskReassigned, CaseSuspended, CaseResumed, CaseCancelled,
         VersionWithdrawn, VersionRestored, UserDeactivated, UserReactivated, RoleGranted,
-        RoleRevoked, SweepAt, TimerFired, DueRecomputed, CasePurged, PurgeRefused,
+        RoleRevoked, SweepAt, AttachmentStored, TimerFired, DueRecomputed, CasePurged, PurgeRefused,
     )
 }  # fmt: skip
 

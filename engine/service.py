@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import update
 from sqlmodel import Session, col, or_, select
 
-from engine import bounds, clock, events, runtime, users
+from engine import bounds, clock, events, form_submission, runtime, users
 from engine import event_types as ev
 from engine.context import Prflow
 from engine.definitions import CompiledDefinition
@@ -88,6 +88,7 @@ def start(ctx: Prflow, process_key: str, data: Mapping[str, Any], actor: str) ->
         user = get_user(session, actor)
         definition = startable_version(session, process_key)
         assert definition.id is not None
+        data = form_submission.checked_start(session, definition, data)
         compiled = compiled_row(definition)
         require(user, Action.START, ProcessView(definition.key, _lanes(compiled)))
         dues = DueTimes(ctx, compiled, now)
@@ -169,7 +170,10 @@ def complete(
         require(user, Action.COMPLETE, task_view_of(row, case))
         if expected_version is not None and expected_version != case.lock_version:
             raise StaleCase(row.case_id, expected_version, case.lock_version)
-        compiled = compiled_row(_definition(ctx, session, case.definition_id))
+        definition = _definition(ctx, session, case.definition_id)
+        # Checked against the version's own forms before anything is stepped.
+        data = form_submission.checked(session, definition, row.form, row.case_id, data)
+        compiled = compiled_row(definition)
         dues = DueTimes(ctx, compiled, now)
         workflow = load_workflow(ctx, case, compiled, dues)
         runtime.complete_task(workflow, row.spiff_task_id, data, now)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Column, Index, Text, UniqueConstraint, event, true
+from sqlalchemy import Boolean, Column, Index, LargeBinary, Text, UniqueConstraint, event, true
 from sqlmodel import Field, SQLModel
 
 from engine.store.types import UTCDateTime
@@ -41,6 +41,9 @@ class Definition(SQLModel, table=True):
     deployed_by: str
     # Set when a process owner withdrew the version: no new case starts on it.
     withdrawn_at: datetime | None = Field(default=None, sa_column=_utc_column())
+    # The TOML of the forms the tasks name (JSON: form id -> text); None before forms existed.
+    forms: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    forms_sha256: str | None = None
 
 
 class Case(SQLModel, table=True):
@@ -168,3 +171,19 @@ class PendingTimer(SQLModel, table=True):
     spiff_task_id: str = Field(unique=True)
     element_id: str
     fire_at: datetime = Field(sa_column=_utc_column(nullable=False, index=True))
+
+
+class Attachment(SQLModel, table=True):
+    """An uploaded file of a case: checked kind and size, its SHA-256 also in the event log."""
+
+    __tablename__ = "attachment"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="process_case.id", index=True)
+    name: str
+    kind: str
+    size: int
+    sha256: str
+    content: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    uploaded_by: str
+    uploaded_at: datetime = Field(sa_column=_utc_column(nullable=False))
