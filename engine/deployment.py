@@ -58,14 +58,19 @@ def bpmn_files(paths: Iterable[Path]) -> list[Path]:
     return files
 
 
-def validate_files(ctx: Prflow, paths: Iterable[Path]) -> list[tuple[Source, CompiledDefinition]]:
-    """Validate every file; raise one ``InvalidDefinition`` listing all problems found."""
+def validate_files(
+    ctx: Prflow, paths: Iterable[Path], executable: bool = False
+) -> list[tuple[Source, CompiledDefinition]]:
+    """Validate every file; raise one ``InvalidDefinition`` listing all problems found.
+
+    ``executable`` runs a file's only process even if it is marked not executable.
+    """
     problems: list[Problem] = []
     valid: list[tuple[Source, CompiledDefinition]] = []
     keys: dict[str, str] = {}
     for path in bpmn_files(paths):
         try:
-            source = read_source(path)
+            source = read_source(path, executable)
             compiled = validate(source, ctx.roles)
         except InvalidDefinition as err:
             problems.extend(err.problems)
@@ -88,8 +93,10 @@ def validate_files(ctx: Prflow, paths: Iterable[Path]) -> list[tuple[Source, Com
     return valid
 
 
-def deploy(ctx: Prflow, paths: Iterable[Path], actor: str) -> list[Deployed]:
-    validated = validate_files(ctx, paths)
+def deploy(
+    ctx: Prflow, paths: Iterable[Path], actor: str, executable: bool = False
+) -> list[Deployed]:
+    validated = validate_files(ctx, paths, executable)
     now = clock.now()
     results: list[Deployed] = []
     try:

@@ -1,0 +1,123 @@
+"""Modelers' diagrams through the ``prflow`` command: validate, deploy, run to every end.
+
+Every command starts from an empty compiled-definition cache, as a new process would, so
+the cases are restored onto freshly compiled specs between commands.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from cli.main import app
+from engine import definitions
+
+DIAGRAMS = Path(__file__).parent / "diagrams"
+C7 = DIAGRAMS / "camunda7_release_review.bpmn"
+C8 = DIAGRAMS / "camunda8_signoff.bpmn"
+IO = DIAGRAMS / "bpmnio_redo_loop.bpmn"
+PEOPLE = {
+    "owner": "process_owner",
+    "pr": "esao_pr_officer",
+    "director": "esao_director",
+    "group": "esao_group_director",
+    "web": "esao_webmaster",
+}
+
+Prflow = Callable[..., tuple[int, str, str]]
+
+
+@pytest.fixture
+def prflow(database_url: str) -> Prflow:
+    def invoke(*args: str) -> tuple[int, str, str]:
+        definitions._COMPILED.clear()  # a separate command parses the definition again
+        result = CliRunner().invoke(app, list(args), env={"PRFLOW_DATABASE_URL": database_url})
+        assert result.exception is None or isinstance(result.exception, SystemExit), (
+            result.exception
+        )
+        return result.exit_code, result.stdout, result.stderr
+
+    for login, role in PEOPLE.items():
+        assert invoke("users", "add", login, "--role", role)[0] == 0
+    return invoke
+
+
+def ok(prflow: Prflow, *args: str) -> str:
+    code, out, err = prflow(*args)
+    assert code == 0, err
+    return out
+
+
+def open_tasks(prflow: Prflow, case: str) -> list[dict[str, object]]:
+    shown = json.loads(ok(prflow, "show", case, "--json"))
+    return [t for t in shown["tasks"] if t["status"] in ("ready", "claimed")]
+
+
+def complete(prflow: Prflow, case: str, element: str, login: str, data: object) -> None:
+    [first, *_] = [t for t in open_tasks(prflow, case) if t["element_id"] == element]
+    ok(prflow, "complete", str(first["id"]), "--as", login, "--data", json.dumps(data))
+
+
+def status(prflow: Prflow, case: str) -> str:
+    return str(json.loads(ok(prflow, "show", case, "--json"))["status"])
+
+
+def test_camunda7_review_runs_a_parallel_check_per_source_and_refuses_an_unknown_decision(
+    prflow: Prflow,
+) -> None:
+    ok(prflow, "validate", str(C7))
+    ok(prflow, "deploy", str(C7), "--as", "owner")
+    case = ok(prflow, "start", "c7_release_review", "--as", "pr",
+              "--data", json.dumps({"sources": ["ข่าว", "ภาพ"]})).strip()  # fmt: skip
+    complete(prflow, case, "Activity_0draft1", "pr", {"text": "ร่าง"})
+    checks = [t for t in open_tasks(prflow, case) if t["element_id"] == "Activity_1check2"]
+    assert len(checks) == 2 and {t["role"] for t in checks} == {"esao_pr_officer"}
+    complete(prflow, case, "Activity_1check2", "pr", {"news_ok": True})
+    complete(prflow, case, "Activity_1check2", "pr", {"photo_ok": True})
+    [approve] = open_tasks(prflow, case)
+    assert approve["role"] == "esao_director"  # from the Thai lane's role property
+
+    before = ok(prflow, "show", case, "--json")
+    code, _, err = prflow("complete", str(approve["id"]), "--as", "director",
+                          "--data", '{"decision": "maybe", "urgent": false}')  # fmt: skip
+    assert code == 2
+    assert "Gateway_0dec9qz" in err and "decision == 'approve'" in err
+    assert ok(prflow, "show", case, "--json") == before  # nothing stored
+
+    complete(prflow, case, "Activity_0appr4m", "director", {"decision": "revise", "urgent": False})
+    complete(prflow, case, "Activity_0draft1", "pr", {})
+    complete(prflow, case, "Activity_1check2", "pr", {})
+    complete(prflow, case, "Activity_1check2", "pr", {})
+    complete(prflow, case, "Activity_0appr4m", "director", {"decision": "approve"})
+    assert status(prflow, case) == "completed"
+
+
+@pytest.mark.parametrize(("cancelled", "end"), [(False, "signed"), (True, "default")])
+def test_camunda8_signoff_collects_signatures_one_signer_at_a_time(
+    prflow: Prflow, cancelled: bool, end: str
+) -> None:
+    ok(prflow, "deploy", str(C8), "--as", "owner")
+    start = {"signers": ["x", "y"], "cancelled": cancelled, "withdrawn": False}
+    case = ok(prflow, "start", "c8_signoff", "--as", "pr", "--data", json.dumps(start)).strip()
+    complete(prflow, case, "Activity_0prep5x", "pr", {})
+    for signature in ("X", "Y"):
+        [sign] = open_tasks(prflow, case)
+        assert sign["role"] == "esao_group_director"  # zeebe candidateGroups
+        complete(prflow, case, "Activity_1sign6y", "group", {"signature": signature})
+    assert status(prflow, case) == "completed"
+
+
+def test_a_bpmn_io_diagram_needs_executable_then_runs_its_loop(prflow: Prflow) -> None:
+    code, _, err = prflow("validate", str(IO))
+    assert code == 2
+    assert "[io_redo_loop]" in err and "--executable" in err
+    ok(prflow, "validate", str(IO), "--executable")
+    ok(prflow, "deploy", str(IO), "--as", "owner", "--executable")
+    case = ok(prflow, "start", "io_redo_loop", "--as", "web").strip()
+    for redo in (True, True, False):
+        complete(prflow, case, "Activity_1", "web", {"redo": redo})
+    assert status(prflow, case) == "completed"
