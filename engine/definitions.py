@@ -360,8 +360,9 @@ def _compile_tree(source: Source, tree: Any) -> CompiledDefinition:
         for each in (spec, *subprocess_specs.values()):
             timer_events.install(each)
     except ValidationException as err:
-        line = int(err.line_number) if err.line_number else _line_of(tree, err.id)
-        element_id = err.id or _id_at_line(tree, line)
+        element_id = err.id or _id_in_message(tree, str(err))
+        line = int(err.line_number) if err.line_number else _line_of(tree, element_id)
+        element_id = element_id or _id_at_line(tree, line)
         raise InvalidDefinition(
             [
                 Problem(
@@ -410,6 +411,21 @@ def _id_at_line(tree: Any, line: int | None) -> str | None:
     for node in tree.iter():
         if isinstance(node.tag, str) and node.sourceline == line:
             return _owner_id(node)
+    return None
+
+
+def _id_in_message(tree: Any, message: str) -> str | None:
+    """The element a SpiffWorkflow message names by its name or called process, if any.
+
+    Some parse errors carry no id ("Data Store with name X has no implementation", "The
+    process 'P' was not found"); the owner still needs to know which element to fix.
+    """
+    for node in tree.iter():
+        if not isinstance(node.tag, str) or not node.get("id"):
+            continue
+        for value in (node.get("name"), node.get("calledElement")):
+            if value and len(value) > 2 and (f"'{value}'" in message or f" {value} " in message):
+                return str(node.get("id"))
     return None
 
 
@@ -562,8 +578,9 @@ def _timer_problem(tag: str, text: str, event: Any) -> str | None:
         return None
     if tag == "timeCycle":
         return (
-            f"cycle timer {text!r} is not run yet (repeating reminders); use a timeDuration "
-            f"on a non-interrupting boundary event for one reminder, or the due property "
+            f"cycle timer {text.strip(chr(34) + chr(39))!r} is not run yet (repeating "
+            "reminders); use a timeDuration on a non-interrupting boundary event for one "
+            "reminder, or the due property "
             "for the time limit"
         )
     try:

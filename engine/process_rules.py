@@ -143,9 +143,10 @@ class _Checker:
                 node_id = (ref.text or "").strip()
                 if node_id in lanes_of:
                     lanes_of[node_id].append(lane)
+        self.check_task_roles(lanes_of)
         for node_id, node in self.nodes.items():
             found = lanes_of[node_id]
-            if not found:
+            if not found and self.has_lanes:
                 self.add(
                     "lane-membership",
                     node,
@@ -161,6 +162,38 @@ class _Checker:
                     f"in exactly one",
                 )
         return lanes_of
+
+    @property
+    def has_lanes(self) -> bool:
+        return self.root.find(".//bpmn:lane", NS) is not None
+
+    def check_task_roles(self, lanes_of: dict[str, list[Any]]) -> None:
+        """A user task's role: a candidate group (``role`` property) or its lane's name.
+
+        A diagram without lanes (common in Camunda Modeler) names each task's role with
+        candidate groups; then only user tasks need one, and the problem is reported once
+        per task instead of once per event and gateway.
+        """
+        known = ", ".join(self.roles.ids)
+        for node_id, node in self.nodes.items():
+            if _local(node) != "userTask":
+                continue
+            role = _properties(node).get("role", "").strip()
+            if role and role not in self.roles:
+                self.add(
+                    "known-role",
+                    node,
+                    f"user task {node_id!r} names role {role!r} (candidate group), which is "
+                    f"not a role in processes/roles.toml; use one of: {known}",
+                )
+            elif not role and not lanes_of[node_id] and not self.has_lanes:
+                self.add(
+                    "lane-membership",
+                    node,
+                    f"user task {node_id!r} has no role: the diagram has no lanes and the task "
+                    f"no candidate group; draw a lane per role (its name or a 'role' property "
+                    f"the role id) or set candidateGroups to one of: {known}",
+                )
 
     # -- task-form, task-due -------------------------------------------------------------------
     def check_user_tasks(self) -> None:
