@@ -268,6 +268,12 @@ def translate(text: str) -> str:
     return text
 
 
+def is_modeler_expression(text: str) -> bool:
+    """Whether ``text`` is still written in JUEL or FEEL (``translate`` refused it)."""
+    stripped = text.strip()
+    return stripped.startswith(("${", "#{", "=")) and not stripped.startswith("==")
+
+
 def _translate(
     body: str, words: Mapping[str, str | None], ops: Mapping[str, str | None], lang: str
 ) -> str:
