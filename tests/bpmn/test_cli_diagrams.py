@@ -121,3 +121,15 @@ def test_a_bpmn_io_diagram_needs_executable_then_runs_its_loop(prflow: Prflow) -
     for redo in (True, True, False):
         complete(prflow, case, "Activity_1", "web", {"redo": redo})
     assert status(prflow, case) == "completed"
+
+
+def test_a_terminate_end_event_cancels_the_open_task_of_the_other_branch(prflow: Prflow) -> None:
+    ok(prflow, "deploy", str(DIAGRAMS / "bpmnio_terminate.bpmn"), "--as", "owner")
+    case = ok(prflow, "start", "io_terminate", "--as", "pr").strip()
+    assert {t["element_id"] for t in open_tasks(prflow, case)} == {
+        "Activity_0write", "Activity_0cancel",
+    }  # fmt: skip
+    complete(prflow, case, "Activity_0cancel", "pr", {"cancel": True})
+    shown = json.loads(ok(prflow, "show", case, "--json"))
+    assert shown["status"] == "completed"
+    assert {t["element_id"]: t["status"] for t in shown["tasks"]}["Activity_0write"] == "cancelled"

@@ -112,3 +112,18 @@ def test_no_matching_branch_is_a_clear_error_naming_the_gateway_and_its_conditio
     message = str(failed.value)
     assert "Gateway_0dec9qz" in message and "อนุมัติหรือไม่" in message
     assert "decision == 'approve'" in message and "nothing was stored" in message
+
+
+TERMINATE = DIAGRAMS / "bpmnio_terminate.bpmn"
+
+
+def test_a_terminate_end_event_ends_the_case_and_the_parallel_branch_with_it() -> None:
+    outcome = run_both(TERMINATE, {}, [("Activity_0cancel", {"cancel": True})])
+    assert outcome.completed and outcome.open == ()
+
+
+def test_without_terminate_both_branches_join_before_the_end() -> None:
+    outcome = run_both(
+        TERMINATE, {}, [("Activity_0cancel", {"cancel": False}), ("Activity_0write", {})]
+    )
+    assert outcome.completed
