@@ -56,6 +56,7 @@ SUPPORTED_FLOW_NODES = {
     "inclusiveGateway",
     "boundaryEvent",
     "intermediateCatchEvent",
+    "subProcess",
 }
 REFUSED_WHY = {
     "scriptTask": "it would run code on the server; model the step as a user task",
@@ -68,7 +69,6 @@ REFUSED_WHY = {
     "a user task of the role that receives it",
     "manualTask": "prflow mirrors only user tasks into the worklist; make it a user task",
     "task": "an untyped task has no role or form; make it a user task",
-    "subProcess": "subprocesses are not run yet; draw the steps inline",
     "callActivity": "call activities are not run yet; draw the called steps inline",
     "adHocSubProcess": "ad-hoc subprocesses are not run; draw the steps inline",
     "transaction": "transactions are not run; draw the steps inline",
@@ -81,10 +81,6 @@ EVENT_WHY = {
     "messageEventDefinition": "messages from outside are not delivered to cases yet; model "
     "the message as a user task of the role that receives it",
     "signalEventDefinition": "signals are not delivered to cases; use a user task",
-    "errorEventDefinition": "error events are not run yet; model the failure as a gateway "
-    "branch after the task",
-    "escalationEventDefinition": "escalation events are not run yet; use a non-interrupting "
-    "timer boundary event for a reminder",
     "conditionalEventDefinition": "conditional events are not run; use an exclusive gateway",
     "compensateEventDefinition": "compensation is not run; model the undo steps as tasks",
     "cancelEventDefinition": "cancel events belong to transactions, which are not run",
@@ -100,6 +96,14 @@ NON_NODE_CHILDREN = {
     "textAnnotation",
     "association",
     "dataStoreReference",
+    "incoming",  # a subprocess's own flows, read by the engine rules below
+    "outgoing",
+    "multiInstanceLoopCharacteristics",
+    "standardLoopCharacteristics",
+    "ioSpecification",
+    "property",
+    "group",
+    "category",
 }
 
 
@@ -382,7 +386,11 @@ def _compile_tree(source: Source, tree: Any) -> CompiledDefinition:
         sha256=source.sha256,
         spec=spec,
         subprocess_specs=subprocess_specs,
-        user_tasks=_user_tasks(spec),
+        user_tasks={
+            element_id: info
+            for each in (spec, *subprocess_specs.values())
+            for element_id, info in _user_tasks(each, _lanes(tree)).items()
+        },
         has_timers=any(
             isinstance(getattr(task_spec, "event_definition", None), TimerEventDefinition)
             for each in (spec, *subprocess_specs.values())
@@ -444,7 +452,29 @@ _NOT_OWNERS = {"extensionElements", "ioSpecification", "dataInput", "dataOutput"
                "script"}  # fmt: skip
 
 
-def _user_tasks(spec: Any) -> dict[str, UserTaskInfo]:
+def _lanes(tree: Any) -> dict[str, str]:
+    """Each flow node's lane (its role id), a node in a subprocess taking the subprocess's.
+
+    SpiffWorkflow gives a task inside an embedded subprocess no lane.
+    """
+    listed = {
+        (ref.text or "").strip(): lane.get("name", "")
+        for lane in tree.iter(f"{{{BPMN_NS}}}lane")
+        for ref in lane.findall("bpmn:flowNodeRef", NS)
+    }
+    found: dict[str, str] = {}
+    for node in tree.iter():
+        if not isinstance(node.tag, str) or not node.get("id"):
+            continue
+        owner = node
+        while owner is not None and owner.get("id") not in listed:
+            owner = owner.getparent()
+        if owner is not None:
+            found[node.get("id")] = listed[owner.get("id")]
+    return found
+
+
+def _user_tasks(spec: Any, lanes: dict[str, str]) -> dict[str, UserTaskInfo]:
     tasks: dict[str, UserTaskInfo] = {}
     for task_spec in spec.task_specs.values():
         if type(task_spec).__name__ != "UserTask":
@@ -460,7 +490,7 @@ def _user_tasks(spec: Any) -> dict[str, UserTaskInfo]:
             name=task_spec.bpmn_name or task_spec.bpmn_id,
             # A candidate group (read from the modeler's dialect) names the role when the
             # task has one; else the lane does (its role id, see engine.dialects).
-            role=properties.get("role") or task_spec.lane or "",
+            role=properties.get("role") or task_spec.lane or lanes.get(task_spec.bpmn_id, ""),
             form=properties.get("form"),
             due=properties.get("due"),
             due_cases=tuple(due_cases),
@@ -566,7 +596,10 @@ def _engine_rules(tree: Any, file_name: str) -> list[Problem]:
     return problems
 
 
-_EVENTS_RUN = {"timerEventDefinition", "terminateEventDefinition"}
+# Errors and escalations never leave the case: an end event inside a subprocess throws,
+# a boundary event on the subprocess catches. No expression is evaluated for them.
+_THROWN_AND_CAUGHT = {"errorEventDefinition", "escalationEventDefinition"}
+_EVENTS_RUN = {"timerEventDefinition", "terminateEventDefinition", *_THROWN_AND_CAUGHT}
 _TIMER_FORMS = (
     "a quoted or bare ISO-8601 value: a duration such as PT3H or P1D, a date with its "
     "offset such as 2026-04-10T15:00:00+07:00, or "

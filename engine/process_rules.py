@@ -100,9 +100,12 @@ class _Checker:
         self.nodes: dict[str, Any] = {}
         self.flows: list[Any] = []
         for process in self.processes:
-            for child in process:
+            for child in process.iter():
                 if not isinstance(child.tag, str):
                     continue  # comments and processing instructions
+                # Nodes of embedded subprocesses are steps of the process too.
+                if _local(child.getparent()) not in ("process", "subProcess"):
+                    continue
                 if _local(child) in FLOW_NODE_TAGS and child.get("id"):
                     self.nodes[child.get("id")] = child
                 elif _local(child) == "sequenceFlow":
@@ -143,6 +146,13 @@ class _Checker:
                 node_id = (ref.text or "").strip()
                 if node_id in lanes_of:
                     lanes_of[node_id].append(lane)
+        for node_id, node in self.nodes.items():
+            # A step inside an embedded subprocess works in the subprocess's lane unless
+            # the modeler listed it in a lane of its own.
+            owner = node.getparent()
+            while not lanes_of[node_id] and owner is not None and _local(owner) == "subProcess":
+                lanes_of[node_id] = list(lanes_of.get(owner.get("id"), []))
+                owner = owner.getparent()
         self.check_task_roles(lanes_of)
         for node_id, node in self.nodes.items():
             found = lanes_of[node_id]

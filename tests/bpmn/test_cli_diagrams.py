@@ -133,3 +133,18 @@ def test_a_terminate_end_event_cancels_the_open_task_of_the_other_branch(prflow:
     shown = json.loads(ok(prflow, "show", case, "--json"))
     assert shown["status"] == "completed"
     assert {t["element_id"]: t["status"] for t in shown["tasks"]}["Activity_0write"] == "cancelled"
+
+
+@pytest.mark.parametrize(("bad", "then"), [(True, "Activity_0fix"), (False, "Activity_0after")])
+def test_a_subprocess_error_is_caught_through_separate_commands(
+    prflow: Prflow, bad: bool, then: str
+) -> None:
+    ok(prflow, "deploy", str(DIAGRAMS / "bpmnio_subprocess_error.bpmn"), "--as", "owner")
+    case = ok(prflow, "start", "io_subprocess_error", "--as", "pr").strip()
+    [inner] = open_tasks(prflow, case)
+    assert inner["element_id"] == "Activity_0in" and inner["role"] == "esao_pr_officer"
+    complete(prflow, case, "Activity_0in", "pr", {"bad": bad})
+    [next_task] = open_tasks(prflow, case)
+    assert next_task["element_id"] == then
+    complete(prflow, case, then, "pr", {})
+    assert status(prflow, case) == "completed"

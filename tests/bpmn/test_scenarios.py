@@ -127,3 +127,39 @@ def test_without_terminate_both_branches_join_before_the_end() -> None:
         TERMINATE, {}, [("Activity_0cancel", {"cancel": False}), ("Activity_0write", {})]
     )
     assert outcome.completed
+
+
+SUBPROCESS = DIAGRAMS / "bpmnio_subprocess.bpmn"
+SUBPROCESS_ERROR = DIAGRAMS / "bpmnio_subprocess_error.bpmn"
+
+
+def test_an_embedded_subprocess_runs_its_own_user_task_then_goes_on() -> None:
+    outcome = run_both(SUBPROCESS, {"a": 1}, [("Activity_0in", {"x": 1}), ("Activity_0after", {})])
+    assert outcome.completed and outcome.data == {"a": 1, "x": 1}
+
+
+def test_an_error_end_event_in_a_subprocess_is_caught_by_its_boundary_event() -> None:
+    steps = [("Activity_0in", {"bad": True}), ("Activity_0fix", {})]
+    outcome = run_both(SUBPROCESS_ERROR, {}, steps)
+    assert outcome.completed and "Activity_0after" not in outcome.done
+
+
+def test_without_the_error_the_subprocess_ends_normally() -> None:
+    outcome = run_both(
+        SUBPROCESS_ERROR, {}, [("Activity_0in", {"bad": False}), ("Activity_0after", {})]
+    )
+    assert outcome.completed
+
+
+def test_an_escalation_is_caught_like_an_error(tmp_path: Path) -> None:
+    text = SUBPROCESS_ERROR.read_text(encoding="utf-8")
+    text = text.replace("errorEventDefinition", "escalationEventDefinition")
+    text = text.replace('errorRef="Error_0bad"', 'escalationRef="Error_0bad"')
+    text = text.replace(
+        '<bpmn:error id="Error_0bad" name="ข้อมูลผิด" errorCode="bad_data" />',
+        '<bpmn:escalation id="Error_0bad" name="ส่งต่อ" escalationCode="up" />',
+    )
+    path = tmp_path / "escalation.bpmn"
+    path.write_text(text, encoding="utf-8")
+    outcome = run_both(path, {}, [("Activity_0in", {"bad": True}), ("Activity_0fix", {})])
+    assert outcome.completed and "Activity_0after" not in outcome.done
