@@ -138,9 +138,9 @@ class _Checker:
                 self.add(
                     "known-role",
                     lane,
-                    f"lane {lane.get('id')!r} is named {role!r}, which is not a role in "
-                    f"processes/roles.toml; rename the lane to one of: {known} "
-                    f"(or add the role to the catalogue)",
+                    f"lane {lane.get('id')!r} has role {role!r} (its 'role' property, else "
+                    f"its name), which is not a role in processes/roles.toml; use one of: "
+                    f"{known} (or add the role to the catalogue)",
                 )
             for ref in lane.findall("bpmn:flowNodeRef", NS):
                 node_id = (ref.text or "").strip()
