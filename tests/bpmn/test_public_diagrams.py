@@ -37,3 +37,20 @@ def test_a_public_diagram_is_refused_with_every_problem_naming_its_element(
 
 def test_public_diagrams_are_a_representative_sample() -> None:
     assert 30 <= len(PUBLIC) <= 45
+
+
+def test_deploying_every_public_diagram_at_once_stores_nothing_and_names_each_file(
+    sqlite_url: str,
+) -> None:
+    env = {"PRFLOW_DATABASE_URL": sqlite_url}
+    assert CliRunner().invoke(app, ["users", "add", "owner", "--role", "process_owner"], env=env)
+    result = CliRunner().invoke(
+        app, ["deploy", *map(str, PUBLIC), "--as", "owner", "--executable"], env=env
+    )
+    assert isinstance(result.exception, SystemExit), result.exception
+    assert result.exit_code == 2
+    assert {str(path) for path in PUBLIC} <= {
+        match.group(1) for line in result.stderr.splitlines() if (match := PROBLEM.match(line))
+    }
+    versions = CliRunner().invoke(app, ["versions", "--json"], env=env)
+    assert versions.exit_code == 0 and versions.stdout.strip() in ("[]", "")
