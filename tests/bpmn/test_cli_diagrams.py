@@ -7,6 +7,9 @@ the cases are restored onto freshly compiled specs between commands.
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -15,6 +18,7 @@ from typer.testing import CliRunner
 
 from cli.main import app
 from engine import definitions
+from tests.factories import P6
 
 DIAGRAMS = Path(__file__).parent / "diagrams"
 C7 = DIAGRAMS / "camunda7_release_review.bpmn"
@@ -148,3 +152,51 @@ def test_a_subprocess_error_is_caught_through_separate_commands(
     assert next_task["element_id"] == then
     complete(prflow, case, then, "pr", {})
     assert status(prflow, case) == "completed"
+
+
+def test_website_posting_with_an_unknown_decision_exits_2_and_stores_nothing(
+    prflow: Prflow,
+) -> None:
+    """Issue 11: this ended in a traceback (WorkflowException is not WorkflowTaskException)."""
+    ok(prflow, "users", "add", "somchai", "--role", "doh_it_officer")
+    ok(prflow, "users", "add", "malee", "--role", "doh_web_pr_officer")
+    ok(prflow, "deploy", str(P6), "--as", "owner")
+    case = ok(prflow, "start", "website_posting", "--as", "malee").strip()
+    complete(prflow, case, "upload", "somchai", {"url": "https://example.go.th/1"})
+    before = ok(prflow, "show", case, "--json")
+    [verify] = open_tasks(prflow, case)
+    code, _, err = prflow(
+        "complete", str(verify["id"]), "--as", "malee", "--data", '{"decision": "maybe"}'
+    )
+    assert code == 2 and "Traceback" not in err
+    assert "verify_result" in err and 'decision == "fix"' in err
+    assert ok(prflow, "show", case, "--json") == before
+
+
+def test_a_multi_instance_case_finishes_when_every_command_is_its_own_process(
+    database_url: str,
+) -> None:
+    """The stall of issue 11, as a person at a terminal met it: separate OS processes."""
+    env = {**os.environ, "PRFLOW_DATABASE_URL": database_url}
+
+    def run(*args: str) -> str:
+        done = subprocess.run(
+            [sys.executable, "-m", "cli", *args],
+            env=env, capture_output=True, text=True, timeout=120, check=False,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    run("users", "add", "owner", "--role", "process_owner")
+    run("users", "add", "pr", "--role", "esao_pr_officer")
+    run("deploy", str(C8), "--as", "owner")
+    start = {"signers": ["x", "y"], "cancelled": False, "withdrawn": False}
+    case = run("start", "c8_signoff", "--as", "pr", "--data", json.dumps(start)).strip()
+    inbox = json.loads(run("inbox", "--as", "pr", "--json"))
+    run("complete", str(inbox[0]["id"]), "--as", "pr")
+    run("users", "add", "group", "--role", "esao_group_director")
+    for signature in ("X", "Y"):
+        [sign] = json.loads(run("inbox", "--as", "group", "--json"))
+        run("complete", str(sign["id"]), "--as", "group", "--data",
+            json.dumps({"signature": signature}))  # fmt: skip
+    assert json.loads(run("show", case, "--json"))["status"] == "completed"
