@@ -38,6 +38,13 @@ app.add_typer(forms_app)  # forms, print
 NUMBERS = {"ignore_unknown_options": True}
 
 Paths = Annotated[list[Path], typer.Argument(help="BPMN files or folders of them")]
+Executable = Annotated[
+    bool,
+    typer.Option(
+        "--executable",
+        help='run a file\'s only process even if the modeler saved isExecutable="false"',
+    ),
+]
 
 
 def _engine() -> Prflow:
@@ -45,10 +52,10 @@ def _engine() -> Prflow:
 
 
 @app.command()
-def validate(paths: Paths, as_json: Json = False) -> None:
+def validate(paths: Paths, as_json: Json = False, executable: Executable = False) -> None:
     """Check BPMN files without deploying them."""
     with reported(as_json):
-        validated = deployment.validate_files(_engine(), paths)
+        validated = deployment.validate_files(_engine(), paths, executable)
         if as_json:
             output.emit_json(
                 [{"key": s.key, "file": s.file_name, "sha256": s.sha256} for s, _ in validated]
@@ -61,10 +68,12 @@ def validate(paths: Paths, as_json: Json = False) -> None:
 
 
 @app.command()
-def deploy(paths: Paths, actor: AsUser, as_json: Json = False) -> None:
+def deploy(
+    paths: Paths, actor: AsUser, as_json: Json = False, executable: Executable = False
+) -> None:
     """Deploy BPMN files as new definition versions (all or nothing)."""
     with reported(as_json):
-        results = deployment.deploy(_engine(), paths, actor)
+        results = deployment.deploy(_engine(), paths, actor, executable)
         if as_json:
             output.emit_json(results)
             return

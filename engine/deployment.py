@@ -67,13 +67,18 @@ def form_catalogue(ctx: Prflow, files: Iterable[Path]) -> FormCatalogue:
     return FormCatalogue.load(folders)
 
 
-def validate_files(ctx: Prflow, paths: Iterable[Path]) -> list[tuple[Source, CompiledDefinition]]:
-    """Validate every file; raise one ``InvalidDefinition`` listing all problems found."""
-    return _validate(ctx, paths)[0]
+def validate_files(
+    ctx: Prflow, paths: Iterable[Path], executable: bool = False
+) -> list[tuple[Source, CompiledDefinition]]:
+    """Validate every file; raise one ``InvalidDefinition`` listing all problems found.
+
+    ``executable`` runs a file's only process even if it is marked not executable.
+    """
+    return _validate(ctx, paths, executable)[0]
 
 
 def _validate(
-    ctx: Prflow, paths: Iterable[Path]
+    ctx: Prflow, paths: Iterable[Path], executable: bool = False
 ) -> tuple[list[tuple[Source, CompiledDefinition]], FormCatalogue]:
     problems: list[Problem] = []
     valid: list[tuple[Source, CompiledDefinition]] = []
@@ -82,7 +87,7 @@ def _validate(
     forms = form_catalogue(ctx, files)
     for path in files:
         try:
-            source = read_source(path)
+            source = read_source(path, executable)
             compiled = validate(source, ctx.roles, forms)
         except InvalidDefinition as err:
             problems.extend(err.problems)
@@ -105,8 +110,10 @@ def _validate(
     return valid, forms
 
 
-def deploy(ctx: Prflow, paths: Iterable[Path], actor: str) -> list[Deployed]:
-    validated, forms = _validate(ctx, paths)
+def deploy(
+    ctx: Prflow, paths: Iterable[Path], actor: str, executable: bool = False
+) -> list[Deployed]:
+    validated, forms = _validate(ctx, paths, executable)
     now = clock.now()
     results: list[Deployed] = []
     try:

@@ -100,9 +100,12 @@ class _Checker:
         self.nodes: dict[str, Any] = {}
         self.flows: list[Any] = []
         for process in self.processes:
-            for child in process:
+            for child in process.iter():
                 if not isinstance(child.tag, str):
                     continue  # comments and processing instructions
+                # Nodes of embedded subprocesses are steps of the process too.
+                if _local(child.getparent()) not in ("process", "subProcess"):
+                    continue
                 if _local(child) in FLOW_NODE_TAGS and child.get("id"):
                     self.nodes[child.get("id")] = child
                 elif _local(child) == "sequenceFlow":
@@ -135,17 +138,25 @@ class _Checker:
                 self.add(
                     "known-role",
                     lane,
-                    f"lane {lane.get('id')!r} is named {role!r}, which is not a role in "
-                    f"processes/roles.toml; rename the lane to one of: {known} "
-                    f"(or add the role to the catalogue)",
+                    f"lane {lane.get('id')!r} has role {role!r} (its 'role' property, else "
+                    f"its name), which is not a role in processes/roles.toml; use one of: "
+                    f"{known} (or add the role to the catalogue)",
                 )
             for ref in lane.findall("bpmn:flowNodeRef", NS):
                 node_id = (ref.text or "").strip()
                 if node_id in lanes_of:
                     lanes_of[node_id].append(lane)
         for node_id, node in self.nodes.items():
+            # A step inside an embedded subprocess works in the subprocess's lane unless
+            # the modeler listed it in a lane of its own.
+            owner = node.getparent()
+            while not lanes_of[node_id] and owner is not None and _local(owner) == "subProcess":
+                lanes_of[node_id] = list(lanes_of.get(owner.get("id"), []))
+                owner = owner.getparent()
+        self.check_task_roles(lanes_of)
+        for node_id, node in self.nodes.items():
             found = lanes_of[node_id]
-            if not found:
+            if not found and self.has_lanes:
                 self.add(
                     "lane-membership",
                     node,
@@ -161,6 +172,38 @@ class _Checker:
                     f"in exactly one",
                 )
         return lanes_of
+
+    @property
+    def has_lanes(self) -> bool:
+        return self.root.find(".//bpmn:lane", NS) is not None
+
+    def check_task_roles(self, lanes_of: dict[str, list[Any]]) -> None:
+        """A user task's role: a candidate group (``role`` property) or its lane's name.
+
+        A diagram without lanes (common in Camunda Modeler) names each task's role with
+        candidate groups; then only user tasks need one, and the problem is reported once
+        per task instead of once per event and gateway.
+        """
+        known = ", ".join(self.roles.ids)
+        for node_id, node in self.nodes.items():
+            if _local(node) != "userTask":
+                continue
+            role = _properties(node).get("role", "").strip()
+            if role and role not in self.roles:
+                self.add(
+                    "known-role",
+                    node,
+                    f"user task {node_id!r} names role {role!r} (candidate group), which is "
+                    f"not a role in processes/roles.toml; use one of: {known}",
+                )
+            elif not role and not lanes_of[node_id] and not self.has_lanes:
+                self.add(
+                    "lane-membership",
+                    node,
+                    f"user task {node_id!r} has no role: the diagram has no lanes and the task "
+                    f"no candidate group; draw a lane per role (its name or a 'role' property "
+                    f"the role id) or set candidateGroups to one of: {known}",
+                )
 
     # -- task-form, task-due -------------------------------------------------------------------
     def check_user_tasks(self) -> None:

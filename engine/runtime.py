@@ -9,6 +9,18 @@ Nothing here touches the database. Two choices matter:
   restoring does no parsing.
 - **The safe script engine is set on every workflow**, new or restored: it is not part of
   the saved JSON, and without it SpiffWorkflow would ``eval`` conditions with full builtins.
+- **Loop links are made before any step.** A multi-instance or standard-loop task hears
+  that one of its instances finished through a callback on the *instance's spec*
+  (``completed_event.connect(merge_child)``). SpiffWorkflow 3.2.0 connects it lazily, when
+  an instance is created, or when its own serializer rebuilds the spec from JSON. A spec
+  compiled fresh by a new process (a separate CLI command) never created an instance, so
+  a restored instance finished silently and the case stalled with no open task.
+  ``_link_loops`` connects every loop task of the spec and its subprocess specs up front,
+  on new and restored workflows alike.
+- **A step that fails raises ``StepFailed``**, whatever SpiffWorkflow raised
+  (``WorkflowException`` is the parent of the task-level errors: "no conditions satisfied"
+  at an exclusive gateway is one of those); the half-advanced workflow object is then
+  discarded by the caller, which stores nothing.
 """
 
 from __future__ import annotations
@@ -20,11 +32,12 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
 from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask, MultiInstanceTask
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.exceptions import WorkflowException
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.task import TaskState
 
@@ -75,6 +88,7 @@ class WaitingTimer:
 def new_workflow(
     compiled: CompiledDefinition, data: Mapping[str, Any], resolver: DueResolver, now: datetime
 ) -> Any:
+    _link_loops(compiled)
     workflow = BpmnWorkflow(compiled.spec, compiled.subprocess_specs)
     workflow.script_engine = SafeScriptEngine(resolver)
     workflow.data.update(data)
@@ -94,11 +108,38 @@ def serialize(workflow: Any) -> str:
 def restore(state: str, compiled: CompiledDefinition, resolver: DueResolver) -> Any:
     dct = json.loads(state)
     _SERIALIZER.migrate(dct)
+    _link_loops(compiled)
     dct["spec"] = compiled.spec
     dct["subprocess_specs"] = compiled.subprocess_specs
     workflow = _SERIALIZER.from_dict(dct)
     workflow.script_engine = SafeScriptEngine(resolver)
     return workflow
+
+
+def _link_loops(compiled: CompiledDefinition) -> None:
+    """Connect each loop task to its instances' spec, as SpiffWorkflow's deserializer does."""
+    for spec in (compiled.spec, *compiled.subprocess_specs.values()):
+        for task_spec in spec.task_specs.values():
+            if not isinstance(task_spec, LoopTask):
+                continue
+            child = spec.task_specs[task_spec.task_spec]
+            if not child.completed_event.is_connected(task_spec.merge_child):
+                child.completed_event.connect(task_spec.merge_child)
+            event = task_spec.completed_event
+            if isinstance(task_spec, MultiInstanceTask) and not event.is_connected(_drop_items):
+                event.connect(_drop_items)
+
+
+def _drop_items(_workflow: Any, task: Any) -> None:
+    """Forget the per-instance item (``source`` of ``sources``) once every instance is done.
+
+    Instances' data is merged back into the case, item and all; SpiffWorkflow then refuses
+    to run the same multi-instance task again ("input item already exists") when a revise
+    loop comes back to it. The item is each instance's own variable, as in Camunda.
+    """
+    for item in (task.task_spec.input_item, task.task_spec.output_item):
+        if item is not None:
+            task.data.pop(item.bpmn_id, None)
 
 
 def ready_user_tasks(workflow: Any) -> list[Any]:
@@ -270,7 +311,24 @@ def _run(workflow: Any, now: datetime, action: Any, may_fire: bool = False) -> N
         with stepping(now, may_fire=may_fire):
             action()
         compact(workflow)
-    except WorkflowTaskException as err:
+    except WorkflowException as err:
         cause = err.__cause__ if isinstance(err.__cause__, InvalidInput) else err
-        element = getattr(getattr(err.task, "task_spec", None), "bpmn_id", None) or "?"
-        raise StepFailed(f"the case cannot move on at {element}: {cause}") from err
+        spec = getattr(getattr(err, "task", None), "task_spec", None) or getattr(
+            err, "task_spec", None
+        )
+        element = getattr(spec, "bpmn_id", None) or "?"
+        name = getattr(spec, "bpmn_name", None)
+        where = f"{element} ({name})" if name else element
+        if "No conditions satisfied" in str(err):
+            tested = [
+                str(condition.args[0]).strip()
+                for condition, _ in getattr(spec, "cond_task_specs", [])
+                if condition is not None and getattr(condition, "args", None)
+            ]
+            listed = "; ".join(tested) or "none"
+            raise StepFailed(
+                f"the case cannot move on at gateway {where}: the data matches none of its "
+                f"conditions ({listed}) and it has no default flow; submit data that "
+                "matches one of them (nothing was stored)"
+            ) from err
+        raise StepFailed(f"the case cannot move on at {where}: {cause}") from err

@@ -1,0 +1,82 @@
+"""Run one scenario twice: on one live workflow, and restored between every step.
+
+The second run does what separate CLI commands do: after each step the state is saved,
+the definition compiled afresh (a new process has no parsed spec yet) and the state
+restored onto it. A scenario passes only if both runs end in the same state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from engine import runtime
+from engine.definitions import CompiledDefinition, read_source, validate
+from engine.roles import RoleCatalogue
+from engine.settings import REPO_PROCESSES_DIR
+
+NOW = datetime(2026, 6, 8, 2, 0, tzinfo=UTC)
+ROLES = RoleCatalogue.load(REPO_PROCESSES_DIR / "roles.toml")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a scenario ends with: comparable between the live and the restored run."""
+
+    completed: bool
+    done: tuple[str, ...]  # element ids of the user tasks completed, in order
+    open: tuple[str, ...]  # element ids of the user tasks still ready
+    data: Mapping[str, Any]
+
+
+def compile_fresh(path: Path) -> CompiledDefinition:
+    return validate(read_source(path, executable=True), ROLES)
+
+
+def no_due(_task: object) -> str:
+    raise AssertionError("these scenarios have no due_at timers")
+
+
+def run(
+    path: Path,
+    start: Mapping[str, Any],
+    steps: Sequence[tuple[str, Mapping[str, Any]]],
+    restore_between: bool,
+) -> Outcome:
+    """Start a case with ``start`` data, then complete, for each step, the first ready
+    user task of that element id with the step's data."""
+    compiled = compile_fresh(path)
+    workflow = runtime.new_workflow(compiled, start, no_due, NOW)
+    done: list[str] = []
+    for element_id, data in steps:
+        if restore_between:
+            state = runtime.serialize(workflow)
+            compiled = compile_fresh(path)
+            workflow = runtime.restore(state, compiled, no_due)
+        open_now = runtime.ready_user_tasks(workflow)
+        ready = [t for t in open_now if t.task_spec.bpmn_id == element_id]
+        assert ready, (element_id, [t.task_spec.bpmn_id for t in open_now])
+        runtime.complete_task(workflow, str(ready[0].id), data, NOW)
+        done.append(element_id)
+    if restore_between:
+        workflow = runtime.restore(runtime.serialize(workflow), compile_fresh(path), no_due)
+    final = workflow.last_task.data if runtime.is_completed(workflow) else workflow.data
+    return Outcome(
+        completed=runtime.is_completed(workflow),
+        done=tuple(done),
+        open=tuple(sorted(t.task_spec.bpmn_id for t in runtime.ready_user_tasks(workflow))),
+        data=dict(final),
+    )
+
+
+def run_both(
+    path: Path, start: Mapping[str, Any], steps: Sequence[tuple[str, Mapping[str, Any]]]
+) -> Outcome:
+    """The outcome of the scenario, after proving the live and restored runs agree."""
+    live = run(path, start, steps, restore_between=False)
+    restored = run(path, start, steps, restore_between=True)
+    assert restored == live, (live, restored)
+    return live

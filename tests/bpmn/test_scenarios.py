@@ -1,0 +1,165 @@
+"""Modelers' diagrams run to every end, the same live and restored between every step.
+
+Each scenario runs twice (``tests.bpmn.scenario.run_both``): on one live workflow, and
+saved, compiled afresh and restored between every step as separate CLI commands do. Before
+the loop links were made up front (``engine.runtime._link_loops``), the restored run of
+every multi-instance and loop scenario stalled with no open task.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from engine.runtime import StepFailed
+from tests.bpmn.scenario import run, run_both
+
+DIAGRAMS = Path(__file__).parent / "diagrams"
+C7 = DIAGRAMS / "camunda7_release_review.bpmn"
+C8 = DIAGRAMS / "camunda8_signoff.bpmn"
+IO = DIAGRAMS / "bpmnio_redo_loop.bpmn"
+
+
+def test_a_parallel_multi_instance_check_gives_one_task_per_source_and_merges_results() -> None:
+    outcome = run_both(
+        C7,
+        {"sources": ["ฝ่ายข่าว", "ฝ่ายภาพ"]},
+        [
+            ("Activity_0draft1", {"text": "ร่าง"}),
+            ("Activity_1check2", {"news_ok": True}),
+            ("Activity_1check2", {"photo_ok": True}),
+            ("Activity_0appr4m", {"decision": "approve", "urgent": False}),
+        ],
+    )
+    assert outcome.completed
+    assert outcome.data["news_ok"] and outcome.data["photo_ok"]
+
+
+def test_a_revise_loop_runs_the_multi_instance_check_again() -> None:
+    check = ("Activity_1check2", {})
+    outcome = run_both(
+        C7,
+        {"sources": ["a", "b"]},
+        [
+            ("Activity_0draft1", {}), check, check,
+            ("Activity_0appr4m", {"decision": "revise", "urgent": False}),
+            ("Activity_0draft1", {}), check, check,
+            ("Activity_0appr4m", {"decision": "approve"}),
+        ],
+    )  # fmt: skip
+    assert outcome.completed and outcome.done.count("Activity_1check2") == 4
+
+
+def test_the_multi_instance_waits_for_every_instance() -> None:
+    outcome = run_both(
+        C7, {"sources": ["a", "b", "c"]}, [("Activity_0draft1", {}), ("Activity_1check2", {})]
+    )
+    assert not outcome.completed
+    assert outcome.open == ("Activity_1check2", "Activity_1check2")
+
+
+def test_a_sequential_multi_instance_collects_each_signature_in_order() -> None:
+    outcome = run_both(
+        C8,
+        {"signers": ["x", "y", "z"], "cancelled": False, "withdrawn": False},
+        [
+            ("Activity_0prep5x", {}),
+            ("Activity_1sign6y", {"signature": "X"}),
+            ("Activity_1sign6y", {"signature": "Y"}),
+            ("Activity_1sign6y", {"signature": "Z"}),
+        ],
+    )
+    assert outcome.completed
+    assert outcome.data["signatures"] == ["X", "Y", "Z"]
+
+
+def test_a_sequential_multi_instance_opens_one_task_at_a_time() -> None:
+    outcome = run_both(
+        C8, {"signers": ["x", "y"], "cancelled": False, "withdrawn": False},
+        [("Activity_0prep5x", {}), ("Activity_1sign6y", {"signature": "X"})],
+    )  # fmt: skip
+    assert outcome.open == ("Activity_1sign6y",) and not outcome.completed
+
+
+def test_the_default_flow_takes_what_no_feel_condition_matches() -> None:
+    outcome = run_both(
+        C8, {"signers": ["x"], "cancelled": True, "withdrawn": False},
+        [("Activity_0prep5x", {}), ("Activity_1sign6y", {"signature": "X"})],
+    )  # fmt: skip
+    assert outcome.completed
+
+
+@pytest.mark.parametrize("rounds", [1, 3])
+def test_a_standard_loop_repeats_while_its_condition_holds(rounds: int) -> None:
+    steps = [("Activity_1", {"redo": True})] * (rounds - 1) + [("Activity_1", {"redo": False})]
+    outcome = run_both(IO, {}, steps)
+    assert outcome.completed and outcome.done == ("Activity_1",) * rounds
+
+
+def test_a_standard_loop_stops_at_its_maximum() -> None:
+    outcome = run_both(IO, {}, [("Activity_1", {"redo": True})] * 5)
+    assert outcome.completed
+
+
+@pytest.mark.parametrize("restore_between", [False, True])
+def test_no_matching_branch_is_a_clear_error_naming_the_gateway_and_its_conditions(
+    restore_between: bool,
+) -> None:
+    steps = [("Activity_0draft1", {}), ("Activity_0appr4m", {"decision": "maybe", "urgent": 0})]
+    with pytest.raises(StepFailed) as failed:
+        run(C7, {"sources": []}, steps, restore_between)
+    message = str(failed.value)
+    assert "Gateway_0dec9qz" in message and "อนุมัติหรือไม่" in message
+    assert "decision == 'approve'" in message and "nothing was stored" in message
+
+
+TERMINATE = DIAGRAMS / "bpmnio_terminate.bpmn"
+
+
+def test_a_terminate_end_event_ends_the_case_and_the_parallel_branch_with_it() -> None:
+    outcome = run_both(TERMINATE, {}, [("Activity_0cancel", {"cancel": True})])
+    assert outcome.completed and outcome.open == ()
+
+
+def test_without_terminate_both_branches_join_before_the_end() -> None:
+    outcome = run_both(
+        TERMINATE, {}, [("Activity_0cancel", {"cancel": False}), ("Activity_0write", {})]
+    )
+    assert outcome.completed
+
+
+SUBPROCESS = DIAGRAMS / "bpmnio_subprocess.bpmn"
+SUBPROCESS_ERROR = DIAGRAMS / "bpmnio_subprocess_error.bpmn"
+
+
+def test_an_embedded_subprocess_runs_its_own_user_task_then_goes_on() -> None:
+    outcome = run_both(SUBPROCESS, {"a": 1}, [("Activity_0in", {"x": 1}), ("Activity_0after", {})])
+    assert outcome.completed and outcome.data == {"a": 1, "x": 1}
+
+
+def test_an_error_end_event_in_a_subprocess_is_caught_by_its_boundary_event() -> None:
+    steps = [("Activity_0in", {"bad": True}), ("Activity_0fix", {})]
+    outcome = run_both(SUBPROCESS_ERROR, {}, steps)
+    assert outcome.completed and "Activity_0after" not in outcome.done
+
+
+def test_without_the_error_the_subprocess_ends_normally() -> None:
+    outcome = run_both(
+        SUBPROCESS_ERROR, {}, [("Activity_0in", {"bad": False}), ("Activity_0after", {})]
+    )
+    assert outcome.completed
+
+
+def test_an_escalation_is_caught_like_an_error(tmp_path: Path) -> None:
+    text = SUBPROCESS_ERROR.read_text(encoding="utf-8")
+    text = text.replace("errorEventDefinition", "escalationEventDefinition")
+    text = text.replace('errorRef="Error_0bad"', 'escalationRef="Error_0bad"')
+    text = text.replace(
+        '<bpmn:error id="Error_0bad" name="ข้อมูลผิด" errorCode="bad_data" />',
+        '<bpmn:escalation id="Error_0bad" name="ส่งต่อ" escalationCode="up" />',
+    )
+    path = tmp_path / "escalation.bpmn"
+    path.write_text(text, encoding="utf-8")
+    outcome = run_both(path, {}, [("Activity_0in", {"bad": True}), ("Activity_0fix", {})])
+    assert outcome.completed and "Activity_0after" not in outcome.done
