@@ -47,7 +47,10 @@ WRITERS = (1, 2, 4)
 def open_engine(url: str) -> Prflow:
     # Only fields this release's Settings has: the same script measures the release before.
     wanted = {"database_url": url, "processes_dir": REPO_PROCESSES_DIR, "mode": "test"}
-    names = {f.name for f in dataclasses.fields(Settings)}
+    pydantic_fields = getattr(Settings, "model_fields", None)
+    if pydantic_fields is not None:
+        return Prflow(Settings(**wanted), upgrade=True)
+    names = {f.name for f in dataclasses.fields(Settings)}  # the release before: a dataclass
     return Prflow(Settings(**{k: v for k, v in wanted.items() if k in names}))
 
 

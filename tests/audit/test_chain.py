@@ -131,10 +131,16 @@ PINNED_MAC = "0e6e0d48b388532cbf4367634d5ec25dda24b25acc74cb7fac60fb1c820908fc"
 
 
 def test_production_without_a_key_refuses_to_sign(ctx: Prflow) -> None:
-    settings = Settings(ctx.settings.database_url, REPO_PROCESSES_DIR, mode="production")
+    settings = Settings(
+        database_url=ctx.settings.database_url, processes_dir=REPO_PROCESSES_DIR, mode="production"
+    )
     with pytest.raises(MissingAuditKey, match="PRFLOW_AUDIT_KEY"):
         keyring(settings)
-    short = Settings(ctx.settings.database_url, REPO_PROCESSES_DIR, audit_key="k1:short")
+    short = Settings(
+        database_url=ctx.settings.database_url,
+        processes_dir=REPO_PROCESSES_DIR,
+        audit_key="k1:short",
+    )
     with pytest.raises(Exception, match="at least 32 characters"):
         keyring(short)
 
@@ -324,7 +330,12 @@ def test_keys_rotate_old_events_verify_with_the_old_key(p6: Prflow) -> None:
     run_p6_case(p6)
     new_key = "2027a:" + "n" * 40
     rotated = Prflow(
-        Settings(p6.settings.database_url, REPO_PROCESSES_DIR, mode="test", audit_key=new_key)
+        Settings(
+            database_url=p6.settings.database_url,
+            processes_dir=REPO_PROCESSES_DIR,
+            mode="test",
+            audit_key=new_key,
+        )
     )
     try:
         run_p6_case(rotated)

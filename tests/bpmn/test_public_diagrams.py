@@ -24,7 +24,9 @@ def test_a_public_diagram_is_refused_with_every_problem_naming_its_element(
     sqlite_url: str, path: Path, executable: bool
 ) -> None:
     args = ["validate", str(path)] + (["--executable"] if executable else [])
-    result = CliRunner().invoke(app, args, env={"PRFLOW_DATABASE_URL": sqlite_url})
+    env = {"PRFLOW_DATABASE_URL": sqlite_url}
+    assert CliRunner().invoke(app, ["db", "upgrade"], env=env).exit_code == 0
+    result = CliRunner().invoke(app, args, env=env)
     assert isinstance(result.exception, SystemExit), result.exception  # no traceback
     assert result.exit_code == 2, result.output
     lines = result.stderr.strip().splitlines()
@@ -43,6 +45,7 @@ def test_deploying_every_public_diagram_at_once_stores_nothing_and_names_each_fi
     sqlite_url: str,
 ) -> None:
     env = {"PRFLOW_DATABASE_URL": sqlite_url}
+    assert CliRunner().invoke(app, ["db", "upgrade"], env=env).exit_code == 0
     assert CliRunner().invoke(app, ["users", "add", "owner", "--role", "process_owner"], env=env)
     result = CliRunner().invoke(
         app, ["deploy", *map(str, PUBLIC), "--as", "owner", "--executable"], env=env

@@ -36,7 +36,7 @@ LOGIN_OF = {role: login for login, roles in PEOPLE.items() for role in roles}
 
 
 def _engine(url: str) -> Prflow:
-    return Prflow(Settings(url, REPO_PROCESSES_DIR, mode="test"))
+    return Prflow(Settings(database_url=url, processes_dir=REPO_PROCESSES_DIR, mode="test"))
 
 
 def sweeper(url: str, barrier: Any) -> None:
