@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import update
@@ -270,6 +270,12 @@ def task(ctx: Prflow, task_id: int) -> TaskView:
 # --- internals -------------------------------------------------------------------------
 
 
+# A step whose limit in this case is the diagram's due_none (P8 news with no service
+# standard) is never late: its due_at escalation timer waits for this instant, which never
+# comes, and no pending-timer row is kept for it.
+NEVER_DUE = datetime(9999, 1, 1, tzinfo=UTC)
+
+
 def due_resolver(ctx: Prflow, compiled: CompiledDefinition, now: datetime) -> DueResolver:
     def resolve(boundary_task: Any) -> str:
         attached = runtime.attached_task(boundary_task)
@@ -277,6 +283,8 @@ def due_resolver(ctx: Prflow, compiled: CompiledDefinition, now: datetime) -> Du
         due = None
         if info is not None:
             _, due = task_due.due_at(info, now, attached.data, ctx.calendar)
+            if due is None and info.due_none is not None:
+                return NEVER_DUE.isoformat()
         if due is None:
             raise InvalidInput(
                 f"boundary event {boundary_task.task_spec.bpmn_id} waits for "
@@ -398,6 +406,8 @@ def _sync_timers(session: Session, case_id: int, workflow: Any) -> None:
         else:
             waiting.pop(row.spiff_task_id)
     for timer in waiting.values():
+        if timer.fire_at >= NEVER_DUE:
+            continue
         session.add(
             PendingTimer(
                 case_id=case_id,
