@@ -1,7 +1,7 @@
 """``prflow demo``: real cases of the nine manuals on the configured database.
 
 It adds one demo person per role (Thai names), deploys ``processes/``, and moves a case of
-every process to a telling point — P6 through two revisions to the end, P8 a meeting
+every process to a telling point — P6 through its approval and two fixes to the end, P8 a meeting
 summary four hours after the meeting (past its three-hour standard, so the timer sweep
 escalates it to the group director), P9 a page sent back for correction — then prints the
 cases, every inbox, late work, the P6 event log and the check of the hash chain. All of it
@@ -49,14 +49,19 @@ def stories() -> list[Story]:
     meeting_ended = (now - timedelta(hours=4)).isoformat(timespec="minutes")
     return [
         Story("website_posting", {"title": "กรมอนามัยแนะวิธีป้องกันโรคลมแดด"}, [
+            ("write_release", {}),
+            ("consider_release", {"decision": "revise", "reason": "เพิ่มอินโฟกราฟิก"}),
+            ("write_release", {}),
+            ("consider_release", {"decision": "approve"}),
+            ("send_files", {}),
             ("upload", {"url": "https://example.go.th/news/heatstroke"}),
-            ("verify", {"decision": "fix", "comments": "แก้คำบรรยายภาพ"}),
+            ("verify", {"decision": "fix", "reason": "แก้คำบรรยายภาพ"}),
             ("upload", {"url": "https://example.go.th/news/heatstroke"}),
-            ("verify", {"decision": "fix", "comments": "เพิ่มแหล่งที่มา"}),
+            ("verify", {"decision": "fix", "reason": "เพิ่มแหล่งที่มา"}),
             ("upload", {"url": "https://example.go.th/news/heatstroke"}),
             ("verify", {"decision": "ok"}),
             ("store", {}),
-        ], "two revisions, then stored: completed"),
+        ], "sent back once by the superior, two fixes, then stored: completed"),
         Story("news_production", {"agenda": "ประชุมผู้บริหารประจำเดือน"}, [
             ("receive_agenda", {}),
             ("select_and_assign", {"newsworthy": "yes", "news_type": "meeting_summary"}),
@@ -65,19 +70,21 @@ def stories() -> list[Story]:
         ], "meeting ended 4 hours ago: 3-hour standard missed"),
         Story("office_website_publishing", {"subject": "ประกาศผลการจัดซื้อจัดจ้าง"}, [
             ("prepare_information", {}),
-            ("check_content", {"decision": "fix", "comments": "แนบเอกสารไม่ครบ"}),
+            ("check_content", {"decision": "fix", "reason": "แนบเอกสารไม่ครบ"}),
         ], "content sent back to the requester"),
         Story("pr_campaign", {"campaign": "รณรงค์ลดการใช้พลาสติก"}, [
             ("study_data", {}), ("set_issue", {}), ("make_plan", {}), ("design_media", {}),
-            ("review_media", {}),
+            ("review_media", {}), ("propose_publishing", {}),
         ], "waiting for the director's approval"),
         Story("network_communication", {"network": "อสม. จังหวัดเลย"}, [
             ("build_network", {}), ("create_channel", {}), ("set_key_message", {}),
             ("publish_on_platform", {}),
         ], "network members re-publishing"),
         Story("minister_coordination", {"order": "หนังสือสั่งการด่วน"}, [
-            ("receive_order", {}), ("consider_order", {"channel": "formal"}),
-        ], "formal coordination under way"),
+            ("receive_order", {}),
+            ("consider_order", {"process": "main", "channel": "informal"}),
+            ("coordinate_informally", {"formal_too": "yes"}),
+        ], "informal contact made, formal letter under way"),
         Story("pr_network_building", {}, [("study_rules", {})], "setting channels"),
         Story("news_publishing", {}, [("consider_issue", {})], "assigning an officer"),
         Story("coordination", {}, [], "just started"),
