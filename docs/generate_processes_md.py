@@ -77,15 +77,7 @@ as tasks; they are reports that prflow produces from its own records (task rows 
 due and completion times, the form data of each step, the hash-chained event log), which
 keep everything the reports count. The report and ops screens come with the web layer.
 
-| manual | duty (Thai wording) | how prflow produces it |
-|---|---|---|
-| P8 `news_production` (004 ติดตามและประเมินผล) | รวบรวมเอกสารข่าวประชาสัมพันธ์นโยบาย ที่ผลิตขึ้นโดยงานประชาสัมพันธ์ เป็นประจำทุกวัน | daily list of the cases whose `publish_news` was completed that day, with `category` (policy / proactive / royal ceremony) from `plan_news` and the channels from `publish_news` |
-| P8 | สรุปจำนวนและประมวลผลเป็นร้อยละของข่าวประชาสัมพันธ์ฯ ที่ได้รับการเผยแพร่ (ผ่านสื่อสิ่งพิมพ์) เป็นรายเดือน | monthly count of published releases and the share published through each channel recorded in `publish_news` |
-| P8 | ร้อยละ ๘๐ ของข่าวประชาสัมพันธ์สามารถดำเนินการผลิตได้ตามระยะเวลาที่กำหนด | `prflow ontime --process news_production`: the share of steps done by their due time (cases with `news_type` other have no standard and are not counted) |
-| P8 | จัดทำรายงานผลรอบ ๖ เดือน และ ๑๒ เดือน | the monthly figures above over 6 and 12 months (fiscal half-year and year) |
-| P1 `network_communication` (000 §9.1-9.2) | รายงานผลการดำเนินการรายเดือนหรือรายไตรมาส ... จัดทำรายงานผลการดำเนินงานเสนอผู้บริหาร | monthly or quarterly count of network cases: networks built (`build_network`), releases published on platforms, question rounds answered, and their times against each step's limit |
-| P1 (000 §9.3-9.4) | สำรวจหรือรับฟังความคิดเห็นของสำนัก/กอง ที่มีเครือข่าย และของเครือข่าย | a survey is not a case step; prflow gives the survey its population: the units and network members who acted in cases in the period |
-| P1 (000 §8) | ฐานข้อมูลเครือข่ายกรมประชาสัมพันธ์ ระบบ Pra-In Connect เก็บ ๑๐ ปี | the network database itself stays in Pra-In Connect; prflow's event log of these cases is kept by its retention rules (`engine/audit/retention.py`) |
+{monitoring_table}
 
 ## New versions deploy beside running cases
 
@@ -95,6 +87,59 @@ the version they started with and run to its end, new cases start on the new ver
 P6: a case started on the first P6 (the chart's loop only) finishes its upload / verify /
 store after the current P6 (with §4's writing and approval steps) is deployed.
 """
+
+
+MONITORING_ROWS = [
+    (
+        "P8 `news_production` (004 ติดตามและประเมินผล)",
+        "รวบรวมเอกสารข่าวประชาสัมพันธ์นโยบาย ที่ผลิตขึ้นโดยงานประชาสัมพันธ์ เป็นประจำทุกวัน",
+        "daily list of the cases whose `publish_news` was completed that day, with `category` "
+        "(policy / proactive / royal ceremony) from `plan_news` and the channels from "
+        "`publish_news`",
+    ),
+    (
+        "P8",
+        "สรุปจำนวนและประมวลผลเป็นร้อยละของข่าวประชาสัมพันธ์ฯ ที่ได้รับการเผยแพร่ (ผ่านสื่อสิ่งพิมพ์) เป็นรายเดือน",
+        "monthly count of published releases and the share published through each channel "
+        "recorded in `publish_news`",
+    ),
+    (
+        "P8",
+        "ร้อยละ ๘๐ ของข่าวประชาสัมพันธ์สามารถดำเนินการผลิตได้ตามระยะเวลาที่กำหนด",
+        "`prflow ontime --process news_production`: the share of steps done by their due time "
+        "(cases with `news_type` other have no standard and are not counted)",
+    ),
+    (
+        "P8",
+        "จัดทำรายงานผลรอบ ๖ เดือน และ ๑๒ เดือน",
+        "the monthly figures above over 6 and 12 months (fiscal half-year and year)",
+    ),
+    (
+        "P1 `network_communication` (000 §9.1-9.2)",
+        "รายงานผลการดำเนินการรายเดือนหรือรายไตรมาส ... จัดทำรายงานผลการดำเนินงานเสนอผู้บริหาร",
+        "monthly or quarterly count of network cases: networks built (`build_network`), "
+        "releases published on platforms, question rounds answered, and their times against "
+        "each step's limit",
+    ),
+    (
+        "P1 (000 §9.3-9.4)",
+        "สำรวจหรือรับฟังความคิดเห็นของสำนัก/กอง ที่มีเครือข่าย และของเครือข่าย",
+        "a survey is not a case step; prflow gives the survey its population: the units and "
+        "network members who acted in cases in the period",
+    ),
+    (
+        "P1 (000 §8)",
+        "ฐานข้อมูลเครือข่ายกรมประชาสัมพันธ์ ระบบ Pra-In Connect เก็บ ๑๐ ปี",
+        "the network database itself stays in Pra-In Connect; prflow's event log of these "
+        "cases is kept by its retention rules (`engine/audit/retention.py`)",
+    ),
+]
+
+
+def _monitoring() -> str:
+    lines = ["| manual | duty (Thai wording) | how prflow produces it |", "|---|---|---|"]
+    lines += [f"| {a} | {b} | {c} |" for a, b, c in MONITORING_ROWS]
+    return MONITORING.format(monitoring_table="\n".join(lines))
 
 
 @dataclass(frozen=True)
@@ -122,9 +167,7 @@ def _cell(text: str) -> str:
 
 def _limit(props: dict[str, str]) -> str:
     parts = [f"`{props['due']}`"] if "due" in props else []
-    parts += [
-        f"{name[4:]}: `{value}`" for name, value in props.items() if name.startswith("due.")
-    ]
+    parts += [f"{name[4:]}: `{value}`" for name, value in props.items() if name.startswith("due.")]
     if "due_none" in props:
         label = "otherwise none" if parts else "none"
         parts.append(f"{label} — {props['due_none']}")
@@ -234,8 +277,10 @@ def render(processes_dir: Path = PROCESSES) -> str:
         process = Process(processes_dir / f"{key}.bpmn", roles)
         out.append(f"## P{number} · {process.process.get('name')} — `{key}`\n")
         out.append(f"{process.title()}\n")
-        out.append("| manual step (section · Thai wording) | element id | role | limit | form "
-                   "| leads to (manual or reading) |")
+        out.append(
+            "| manual step (section · Thai wording) | element id | role | limit | form "
+            "| leads to (manual or reading) |"
+        )
         out.append("|---|---|---|---|---|---|")
         for row in process.rows():
             out.append(
@@ -248,7 +293,7 @@ def render(processes_dir: Path = PROCESSES) -> str:
         out.append("\nReading choices and notes (from the process documentation):\n")
         out.extend(f"- {_cell(note)}" for note in process.notes())
         out.append("")
-    out.append(MONITORING)
+    out.append(_monitoring())
     return "\n".join(out).rstrip() + "\n"
 
 
