@@ -241,3 +241,22 @@ def test_p8_write_news_escalates_when_its_due_time_passes(
 
 def _open(ctx: Prflow, case_id: int) -> list[service.TaskView]:
     return [t for t in service.show(ctx, case_id).tasks if t.status in service.OPEN]
+
+
+def test_p8_news_without_a_standard_has_no_due_time_and_never_escalates(
+    ctx: Prflow, everyone: dict[str, list[str]]
+) -> None:
+    """Proactive news (news_type other) runs with no due time; its escalation timer never
+    fires, where before the missing standard failed the step."""
+    timers = pytest.importorskip("engine.timers", reason="engine/timers.py is not there yet")
+    other = scenario("p8_other_news_no_standard")
+    until_writing = replace(other, name="p8_other_until_writing", steps=other.steps[:4])
+    case_id = drive(ctx, replace(until_writing, ends="running"), everyone)
+    (write,) = _open(ctx, case_id)
+    assert (write.element_id, write.due_text, write.due_at) == ("write_news", None, None)
+    with freeze_time(datetime(2026, 6, 1, tzinfo=UTC)):  # months later
+        swept = timers.sweep(ctx)
+    assert case_id not in swept.cases
+    assert [t.element_id for t in _open(ctx, case_id)] == ["write_news"]
+    replayed = replay(ctx, case_id)
+    assert replayed.ok, replayed.divergence
