@@ -1,7 +1,7 @@
 """``prflow demo``: real cases of the nine manuals on the configured database.
 
 It adds one demo person per role (Thai names), deploys ``processes/``, and moves a case of
-every process to a telling point — P6 through two revisions to the end, P8 a meeting
+every process to a telling point — P6 through its approval and two fixes to the end, P8 a meeting
 summary four hours after the meeting (past its three-hour standard, so the timer sweep
 escalates it to the group director), P9 a page sent back for correction — then prints the
 cases, every inbox, late work, the P6 event log and the check of the hash chain. All of it
@@ -48,6 +48,11 @@ def stories() -> list[Story]:
     today = now.date().isoformat()
     return [
         Story("website_posting", {"title": "กรมอนามัยแนะวิธีป้องกันโรคลมแดด"}, [
+            ("write_release", {}),
+            ("consider_release", {"decision": "revise", "reason": "เพิ่มอินโฟกราฟิก"}),
+            ("write_release", {}),
+            ("consider_release", {"decision": "approve"}),
+            ("send_files", {}),
             ("upload", {"url": "https://example.go.th/news/heatstroke"}),
             ("verify", {"decision": "fix", "reason": "แก้คำบรรยายภาพ"}),
             ("upload", {"url": "https://example.go.th/news/heatstroke"}),
@@ -55,7 +60,7 @@ def stories() -> list[Story]:
             ("upload", {"url": "https://example.go.th/news/heatstroke"}),
             ("verify", {"decision": "ok", "checked": ["title", "content", "pictures"]}),
             ("store", {"stored_at": "https://example.go.th/archive/2569"}),
-        ], "two revisions, then stored: completed"),
+        ], "sent back once by the superior, two fixes, then stored: completed"),
         Story("news_production", {"agenda": "ประชุมผู้บริหารประจำเดือน"}, [
             ("receive_agenda", {"agenda_kind": "daily", "agenda_date": today}),
             ("select_and_assign", {"newsworthy": "yes", "news_type": "meeting_summary",
@@ -75,6 +80,7 @@ def stories() -> list[Story]:
             ("make_plan", {"channels": ["website", "facebook"], "summary": "รณรงค์ ๓ เดือน"}),
             ("design_media", {"media": "อินโฟกราฟิก ๓ ชิ้น"}),
             ("review_media", {"reviewed": True}),
+            ("propose_publishing", {}),
         ], "waiting for the director's approval"),
         Story("network_communication", {"network": "อสม. จังหวัดเลย"}, [
             ("build_network", {"project": "เครือข่าย อสม. จังหวัดเลย"}),
@@ -85,8 +91,9 @@ def stories() -> list[Story]:
         Story("minister_coordination", {"order": "หนังสือสั่งการด่วน"}, [
             ("receive_order", {"received_as": "formal", "subject": "หนังสือสั่งการด่วน",
                                "document_number": "ศธ ๐๒๐๑/๑๒๓"}),
-            ("consider_order", {"channel": "formal"}),
-        ], "formal coordination under way"),
+            ("consider_order", {"process": "main", "channel": "informal"}),
+            ("coordinate_informally", {"formal_too": "yes"}),
+        ], "informal contact made, formal letter under way"),
         Story("pr_network_building", {}, [
             ("study_rules", {"summary": "ศึกษาระเบียบการแต่งตั้งเครือข่าย"}),
         ], "setting channels"),

@@ -14,7 +14,7 @@ for ``due_at`` asks for it while the workflow runs, and mirroring reads the same
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import update
@@ -42,6 +42,12 @@ class StaleCase(Conflict):
         )
 
 
+# A step whose limit in this case is the diagram's due_none (P8 news with no service
+# standard) is never late: its due_at escalation timer waits for this instant, which never
+# comes, and no pending-timer row is kept for it.
+NEVER_DUE = datetime(2199, 12, 31, tzinfo=UTC)  # inside the engine's 1900-2200 bounds
+
+
 class DueTimes:
     """The due times of one step (one instant ``now``), each task computed once."""
 
@@ -67,6 +73,9 @@ class DueTimes:
         def resolve(boundary_task: Any) -> str:
             attached = runtime.attached_task(boundary_task)
             _, due = self.of(attached)
+            info = self._compiled.user_tasks.get(runtime.element_id(attached))
+            if due is None and info is not None and info.due_none is not None:
+                return NEVER_DUE.isoformat()
             if due is None:
                 raise InvalidInput(
                     f"boundary event {runtime.element_id(boundary_task)} waits for "
@@ -214,6 +223,8 @@ def _sync_timers(session: Session, case_id: int, workflow: Any) -> None:
         else:
             waiting.pop(row.spiff_task_id)
     for timer in waiting.values():
+        if timer.fire_at >= NEVER_DUE:
+            continue
         session.add(
             PendingTimer(
                 case_id=case_id,

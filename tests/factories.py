@@ -7,11 +7,13 @@ from pathlib import Path
 
 from engine import deployment, service, users
 from engine.context import Prflow
-from engine.settings import REPO_PROCESSES_DIR
 from engine.store.db import write_session
 from engine.views import TaskView
 
-P6 = REPO_PROCESSES_DIR / "website_posting.bpmn"
+# The engine's tests run on P6's first version (the §3 chart's upload / verify / store loop
+# only), kept as a fixture: processes/website_posting.bpmn has since gained the manual's
+# steps before the loop (issue 12), and a small fixed loop is what these tests need.
+P6 = Path(__file__).parent / "processes" / "fixtures" / "website_posting_v1.bpmn"
 
 PEOPLE = {
     "owner": ["process_owner"],

@@ -46,3 +46,19 @@ def test_a_missing_news_type_is_refused_by_the_directors_form(ctx: Prflow) -> No
                          "u_esao_pr_officer")  # fmt: skip
     write = open_task(ctx, case.id)
     assert (write.element_id, write.due_text) == ("write_news", "meeting_ended_at + 3 hours")
+
+
+def test_news_without_a_standard_runs_with_no_due_time(ctx: Prflow) -> None:
+    add_people(ctx, people_for_all_roles())
+    deploy(ctx, REPO_PROCESSES_DIR)
+    with freeze_time("2026-03-09T02:00:00+00:00"):
+        case = service.start(ctx, "news_production", {}, "u_esao_pr_officer")
+        service.complete(ctx, open_task(ctx, case.id).id, {}, "u_esao_pr_officer")
+        service.complete(ctx, open_task(ctx, case.id).id,
+                         {"newsworthy": "yes", "news_type": "other"},
+                         "u_esao_admin_director")  # fmt: skip
+        service.complete(ctx, open_task(ctx, case.id).id, {"category": "proactive"},
+                         "u_esao_pr_officer")  # fmt: skip
+        service.complete(ctx, open_task(ctx, case.id).id, {}, "u_esao_pr_officer")
+    write = open_task(ctx, case.id)
+    assert (write.element_id, write.due_text, write.due_at) == ("write_news", None, None)

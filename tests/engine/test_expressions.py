@@ -11,8 +11,8 @@ from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
 from engine import runtime
 from engine.expressions import MissingField, SafeScriptEngine, UnsafeExpression, evaluate
-from engine.settings import REPO_PROCESSES_DIR
 from engine.timer_events import stepping
+from tests.factories import P6
 
 NOW = datetime(2026, 6, 8, 2, 0, tzinfo=UTC)
 
@@ -65,7 +65,7 @@ def test_a_missing_field_is_named_with_the_fields_present() -> None:
 def test_an_unsafe_condition_cannot_run_even_if_it_skips_deploy(tmp_path: Path) -> None:
     """Bypass prflow's deploy checks entirely: the script engine still refuses the code."""
     marker = tmp_path / "pwned"
-    xml = (REPO_PROCESSES_DIR / "website_posting.bpmn").read_text(encoding="utf-8")
+    xml = P6.read_text(encoding="utf-8")
     xml = xml.replace('decision == "ok"', f"__import__('pathlib').Path('{marker}').touch() or True")
     parser = SpiffBpmnParser(validator=VALIDATOR)
     parser.add_bpmn_str(xml.encode(), filename="evil.bpmn")

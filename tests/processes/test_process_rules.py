@@ -111,6 +111,7 @@ MANUAL_ROLES: dict[tuple[str, str], str] = {
     ("pr_campaign", "make_plan"): "esao_pr_officer",
     ("pr_campaign", "design_media"): "esao_pr_officer",
     ("pr_campaign", "review_media"): "esao_pr_officer",
+    ("pr_campaign", "propose_publishing"): "esao_pr_officer",  # §9 step 6: ประชาสัมพันธ์
     ("pr_campaign", "approve_publishing"): "esao_director",
     ("pr_campaign", "publish"): "esao_pr_officer",
     ("pr_campaign", "monitor"): "esao_pr_officer",
@@ -120,6 +121,7 @@ MANUAL_ROLES: dict[tuple[str, str], str] = {
     ("pr_network_building", "make_register"): "esao_pr_officer",
     ("pr_network_building", "appoint_network"): "esao_director",
     ("pr_network_building", "set_criteria"): "esao_pr_officer",
+    ("pr_network_building", "endorse_criteria"): "esao_director",  # §5.2.5
     ("pr_network_building", "make_joint_plan"): "esao_pr_officer",
     ("pr_network_building", "develop_media"): "esao_pr_officer",
     ("pr_network_building", "hold_activities"): "esao_pr_officer",
@@ -140,7 +142,11 @@ MANUAL_ROLES: dict[tuple[str, str], str] = {
     ("coordination", "approve_appointment"): "esao_director",
     ("coordination", "prepare_information"): "esao_pr_officer",
     ("coordination", "report_results"): "esao_pr_officer",
-    # P6, 002 §3-4: the IT officer of กพร. uploads (4.2); ผู้รับผิดชอบ verifies and stores
+    # P6, 002 §3-4: ผู้รับผิดชอบ writes (2) and sends the files (4.1); หัวหน้างาน/หัวหน้าฝ่าย/
+    # ผอ.กพร. consider (3); the IT officer of กพร. uploads (4.2); ผู้รับผิดชอบ verifies and stores
+    ("website_posting", "write_release"): "doh_web_pr_officer",
+    ("website_posting", "consider_release"): "doh_release_approver",
+    ("website_posting", "send_files"): "doh_web_pr_officer",
     ("website_posting", "upload"): "doh_it_officer",
     ("website_posting", "verify"): "doh_web_pr_officer",
     ("website_posting", "store"): "doh_web_pr_officer",
@@ -149,6 +155,8 @@ MANUAL_ROLES: dict[tuple[str, str], str] = {
     ("minister_coordination", "consider_order"): "mo_officer",
     ("minister_coordination", "coordinate_informally"): "mo_officer",
     ("minister_coordination", "coordinate_formally"): "mo_officer",
+    # ระบบการติดตามงาน: หัวหน้าสำนักงานรัฐมนตรี หัวหน้ากลุ่ม/งาน
+    ("minister_coordination", "check_progress"): "mo_head",
     # P8, 004 หน้าที่ความรับผิดชอบ and ขั้นตอนการปฏิบัติงาน
     ("news_production", "receive_agenda"): "esao_pr_officer",
     ("news_production", "select_and_assign"): "esao_admin_director",
@@ -157,7 +165,8 @@ MANUAL_ROLES: dict[tuple[str, str], str] = {
     ("news_production", "write_news"): "esao_pr_officer",
     ("news_production", "self_check"): "esao_pr_officer",
     ("news_production", "source_check"): "esao_news_source",
-    ("news_production", "director_check"): "esao_admin_director",
+    # 2.4: ผอ.กลุ่มอำนวยการ หรือ รอง ผอ.สพท. หรือ ผอ.สพท.
+    ("news_production", "director_check"): "esao_news_checker",
     ("news_production", "publish_news"): "esao_pr_officer",
     ("news_production", "follow_up_write_news"): "esao_admin_director",
     ("news_production", "follow_up_publish_news"): "esao_admin_director",
@@ -197,8 +206,9 @@ def test_step_is_in_the_lane_of_the_role_the_manual_names(key: tuple[str, str]) 
     assert lanes.get(element) == MANUAL_ROLES[key]
 
 
-def test_p6_loop_is_upload_verify_fix_or_store() -> None:
-    """The engine's first process: the exact ids and order the brief fixes."""
+def test_p6_keeps_the_charts_loop_after_the_approval() -> None:
+    """The §3 chart's upload / verify / fix-or-store loop exactly as drawn, after §4's steps
+    2 (write), 3 (the superior considers, with its send-back) and 4.1 (send the files)."""
     root = etree.parse(str(P6)).getroot()
     flows = {
         (f.get("sourceRef"), f.get("targetRef")): f.findtext(
@@ -206,9 +216,13 @@ def test_p6_loop_is_upload_verify_fix_or_store() -> None:
         )
         for f in root.iter(f"{{{NS['bpmn']}}}sequenceFlow")
     }
-    tasks = [t.get("id") for t in root.iter(f"{{{NS['bpmn']}}}userTask")]
-    assert tasks == ["upload", "verify", "store"]
-    assert flows[("start", "upload")] is None
+    tasks = {t.get("id") for t in root.iter(f"{{{NS['bpmn']}}}userTask")}
+    assert tasks == {"write_release", "consider_release", "send_files", "upload", "verify", "store"}
+    assert flows[("start", "write_release")] is None
+    assert flows[("write_release", "consider_release")] is None
+    assert flows[("release_gateway", "send_files")] == 'decision == "approve"'
+    assert flows[("release_gateway", "write_release")] == 'decision == "revise"'
+    assert flows[("send_files", "upload")] is None
     assert flows[("upload", "verify")] is None
     assert flows[("verify", "verify_result")] is None
     assert flows[("verify_result", "upload")] == 'decision == "fix"'
@@ -225,6 +239,8 @@ def test_p8_standards_depend_on_news_type() -> None:
     assert props["due.news_type=press_conference"] == "press_conference_at - 3 hours"
     publish = _props(root.find(".//bpmn:userTask[@id='publish_news']", NS))
     assert publish["due.news_type=press_conference"] == "press_conference_at + 1 hours"
+    # The manual's other news have no standard: they run with no due time, not an error.
+    assert "other news" in props["due_none"] and "other news" in publish["due_none"]
 
 
 # --- each rule fails on a broken copy --------------------------------------------------------

@@ -193,8 +193,9 @@ PRD_UNIT, NETWORK = "prd_pr_unit", "prd_network_member"
 PR, DIRECTOR, ADMIN_DIRECTOR = "esao_pr_officer", "esao_director", "esao_admin_director"
 NEWS_SOURCE, REQUESTER = "esao_news_source", "esao_requester"
 GROUP_DIRECTOR, WEBMASTER = "esao_group_director", "esao_webmaster"
-DOH_IT, DOH_PR = "doh_it_officer", "doh_web_pr_officer"
-MO_OFFICER = "mo_officer"
+DOH_IT, DOH_PR, DOH_APPROVER = "doh_it_officer", "doh_web_pr_officer", "doh_release_approver"
+MO_OFFICER, MO_HEAD = "mo_officer", "mo_head"
+NEWS_CHECKER = "esao_news_checker"
 
 OK: Mapping[str, str] = {"decision": "ok"}
 FIX: Mapping[str, str] = {"decision": "fix", "reason": "แก้ไขตามข้อสังเกต"}
@@ -236,7 +237,7 @@ def _p8(name: str, news_type: str, checks: list[tuple[str, Mapping[str, str]]]) 
         assign["press_conference_at"] = P8_PRESS_CONFERENCE_AT
     elif news_type == "meeting_summary":
         collected.update(method="meeting", meeting_ended_at=P8_MEETING_ENDED_AT)
-    else:
+    elif news_type == "inspection":
         collected.update(method="inspection", inspection_ended_at=P8_INSPECTION_ENDED_AT)
     steps = [
         Step("receive_agenda", PR, {}),
@@ -245,7 +246,7 @@ def _p8(name: str, news_type: str, checks: list[tuple[str, Mapping[str, str]]]) 
         Step("collect_information", PR, collected),
         Step("write_news", PR, {"headline": "ผอ.สพป.เลย เขต 3 ประชุมผู้บริหารสถานศึกษา"}),
     ]
-    roles = {"self_check": PR, "source_check": NEWS_SOURCE, "director_check": ADMIN_DIRECTOR}
+    roles = {"self_check": PR, "source_check": NEWS_SOURCE, "director_check": NEWS_CHECKER}
     for element_id, data in checks:
         steps.append(Step(element_id, roles[element_id], data))
         if data["decision"] == "fix":
@@ -270,15 +271,18 @@ SCENARIOS: list[Scenario] = [
             Step("make_plan", PR, {}),
             Step("design_media", PR, {"media": "infographic"}),
             Step("review_media", PR, {}),
+            Step("propose_publishing", PR, {}),
             Step("approve_publishing", DIRECTOR, REVISE),
             Step("design_media", PR, {"media": "infographic v2"}),
             Step("review_media", PR, {}),
+            Step("propose_publishing", PR, {}),
             Step("approve_publishing", DIRECTOR, APPROVE),
             Step("publish", PR, {}),
             Step("monitor", PR, {}),
         ],
     ),
-    # P3: the director does not sign the first register, signs the revised one.
+    # P3: the director does not sign the first register, signs the revised one; sends the
+    # joint criteria back once (§5.2.5), then endorses them.
     Scenario(
         "p3_revise_then_approve",
         "pr_network_building",
@@ -291,6 +295,9 @@ SCENARIOS: list[Scenario] = [
             Step("make_register", PR, {"members": 14}),
             Step("appoint_network", DIRECTOR, APPROVE),
             Step("set_criteria", PR, {}),
+            Step("endorse_criteria", DIRECTOR, REVISE),
+            Step("set_criteria", PR, {}),
+            Step("endorse_criteria", DIRECTOR, APPROVE),
             Step("make_joint_plan", PR, {}),
             Step("develop_media", PR, {}),
             Step("hold_activities", PR, {}),
@@ -332,12 +339,18 @@ SCENARIOS: list[Scenario] = [
             Step("report_results", PR, {}),
         ],
     ),
-    # P6: two fixes (the loop taken twice), then ok.
+    # P6: the superior sends the release back once (§4 step 3), then the chart's loop: two
+    # fixes (taken twice), then ok.
     Scenario(
-        "p6_fix_fix_ok",
+        "p6_revise_fix_fix_ok",
         "website_posting",
         {"title": "ข่าวกรมอนามัย"},
         [
+            Step("write_release", DOH_PR, {"headline": "กรมอนามัยแนะวิธีป้องกันโรคลมแดด"}),
+            Step("consider_release", DOH_APPROVER, REVISE),
+            Step("write_release", DOH_PR, {"headline": "กรมอนามัยแนะ 5 วิธีป้องกันโรคลมแดด"}),
+            Step("consider_release", DOH_APPROVER, APPROVE),
+            Step("send_files", DOH_PR, {}),
             *(
                 step
                 for _ in range(2)
@@ -351,22 +364,44 @@ SCENARIOS: list[Scenario] = [
             Step("store", DOH_PR, {}),
         ],
     ),
-    # P7: each coordination channel.
-    *(
-        Scenario(
-            f"p7_{channel}",
-            "minister_coordination",
-            {"title": "ข้อสั่งการรัฐมนตรี"},
-            [
-                Step("receive_order", MO_OFFICER, {}),
-                Step("consider_order", MO_OFFICER, {"channel": channel}),
-                Step(coordinate, MO_OFFICER, {}),
-            ],
-        )
-        for channel, coordinate in (
-            ("informal", "coordinate_informally"),
-            ("formal", "coordinate_formally"),
-        )
+    # P7: informal only; formal only; both in one matter (informal, then formal too), where
+    # the head's follow-up asks for more coordination once.
+    Scenario(
+        "p7_informal",
+        "minister_coordination",
+        {"title": "ข้อสั่งการรัฐมนตรี"},
+        [
+            Step("receive_order", MO_OFFICER, {}),
+            Step("consider_order", MO_OFFICER, {"process": "main", "channel": "informal"}),
+            Step("coordinate_informally", MO_OFFICER, {"formal_too": "no"}),
+            Step("check_progress", MO_HEAD, OK),
+        ],
+    ),
+    Scenario(
+        "p7_formal",
+        "minister_coordination",
+        {"title": "ข้อสั่งการรัฐมนตรี"},
+        [
+            Step("receive_order", MO_OFFICER, {}),
+            Step("consider_order", MO_OFFICER, {"process": "support", "channel": "formal"}),
+            Step("coordinate_formally", MO_OFFICER, {}),
+            Step("check_progress", MO_HEAD, OK),
+        ],
+    ),
+    Scenario(
+        "p7_both_then_more",
+        "minister_coordination",
+        {"title": "ข้อสั่งการรัฐมนตรี"},
+        [
+            Step("receive_order", MO_OFFICER, {}),
+            Step("consider_order", MO_OFFICER, {"process": "main", "channel": "informal"}),
+            Step("coordinate_informally", MO_OFFICER, {"formal_too": "yes"}),
+            Step("coordinate_formally", MO_OFFICER, {}),
+            Step("check_progress", MO_HEAD, FIX),
+            Step("consider_order", MO_OFFICER, {"process": "main", "channel": "formal"}),
+            Step("coordinate_formally", MO_OFFICER, {}),
+            Step("check_progress", MO_HEAD, OK),
+        ],
     ),
     # P8: not newsworthy; then each news type, each taking one check's send-back.
     Scenario(
@@ -389,6 +424,8 @@ SCENARIOS: list[Scenario] = [
         "press_conference",
         [("self_check", OK), ("source_check", OK), ("director_check", FIX), *_ALL_CHECKS_OK],
     ),
+    # P8: news the manual gives no service standard (proactive news) still runs to its end.
+    _p8("p8_other_news_no_standard", "other", _ALL_CHECKS_OK),
     # P9: content fix, then permission revise (back to step 1), then published fix, then ok.
     Scenario(
         "p9_fixes_then_published",
