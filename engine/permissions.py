@@ -115,6 +115,7 @@ def case_actions(user: UserView, case: CaseView) -> frozenset[Action]:
         manages
         or _holds(user, _SEE_ALL)
         or case.started_by == user.login
+        or not case.lanes.isdisjoint(user.roles)  # its lanes see what will reach them
         or any(_involved(user, task) for task in case.tasks)
     ):
         found.add(Action.VIEW_CASE)
@@ -150,7 +151,8 @@ def require(
     if isinstance(target, TaskView):
         allowed, what = task_actions(user, target), f"{action} task {target.id}"
     elif isinstance(target, CaseView):
-        allowed, what = case_actions(user, target), f"{action} case {target.id}"
+        verb = "view" if action == Action.VIEW_CASE else str(action)
+        allowed, what = case_actions(user, target), f"{verb} case {target.id}"
     elif isinstance(target, ProcessView):
         allowed, what = process_actions(user, target), f"{action} a {target.key} case"
     else:

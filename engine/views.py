@@ -25,6 +25,7 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy import Select, case, func, or_
 from sqlmodel import Session, col, select
 
+from engine.definitions import compiled_for
 from engine.errors import InvalidInput, NotFound
 from engine.status import TaskStatus
 from engine.store.tables import Case, Definition, TaskRow
@@ -76,6 +77,7 @@ class CaseView:
     data: dict[str, Any]
     tasks: list[TaskView]
     unit: str = ""
+    lanes: frozenset[str] = frozenset()  # the roles of its process's lanes (who may see it)
 
 
 @dataclass(frozen=True)
@@ -333,8 +335,20 @@ def _task_view(task: Any, case: Any = None) -> TaskView:
 
 _CASE_COLUMNS = (
     Case.id, Case.process_key, Definition.name, Case.version, Case.status, Case.lock_version,
-    Case.started_at, Case.started_by, Case.completed_at, Case.unit,
+    Case.started_at, Case.started_by, Case.completed_at, Case.unit, Definition.id,
+    Definition.sha256,
 )  # fmt: skip
+# The lane roles of each deployed version, by its content hash (versions never change).
+_LANES: dict[str, frozenset[str]] = {}
+
+
+def _lanes(session: Session, definition_id: int, sha256: str) -> frozenset[str]:
+    if sha256 not in _LANES:
+        row = session.get(Definition, definition_id)
+        assert row is not None  # the case's foreign key guarantees it
+        compiled = compiled_for(row.sha256, row.xml.encode("utf-8"), row.file_name)
+        _LANES[sha256] = frozenset(info.role for info in compiled.user_tasks.values())
+    return _LANES[sha256]
 
 
 def case_view(session: Session, case_id: int, data: dict[str, Any] | None = None) -> CaseView:
@@ -349,11 +363,13 @@ def case_view(session: Session, case_id: int, data: dict[str, Any] | None = None
     tasks = session.execute(
         _task_select().where(col(TaskRow.case_id) == case_id).order_by(col(TaskRow.id))
     ).all()
-    (id_, key, name, version, status, lock_version, started_at, started_by, done, unit) = header
+    (id_, key, name, version, status, lock_version, started_at, started_by, done, unit,
+     definition_id, sha256) = header  # fmt: skip
     return CaseView(
         id=id_, process_key=key, process_name=name, version=version, status=status,
         lock_version=lock_version, started_at=started_at, started_by=started_by,
         completed_at=done, data=data or {}, tasks=[_task_view(row) for row in tasks], unit=unit,
+        lanes=_lanes(session, definition_id, sha256),
     )  # fmt: skip
 
 

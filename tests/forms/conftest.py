@@ -33,7 +33,10 @@ def office(ctx: Prflow) -> Prflow:
 @pytest.fixture
 def lite(sqlite_url: str) -> Iterator[Prflow]:
     """SQLite only, for checks that do not depend on the database (deploy refusals, PDF)."""
-    engine = Prflow(Settings(database_url=sqlite_url, processes_dir=REPO_PROCESSES_DIR))
+    engine = Prflow(
+        Settings(database_url=sqlite_url, processes_dir=REPO_PROCESSES_DIR, mode="test"),
+        upgrade=True,
+    )
     add_people(engine, PEOPLE)
     try:
         yield engine

@@ -83,4 +83,4 @@ def test_complete_uploads_attachments_and_print_writes_html(lite: Prflow, tmp_pa
     assert "วาระงานประจำวันของผู้บริหาร" in html and "๑๘ พฤษภาคม ๒๕๖๙" in html
     assert "agenda.pdf" in html
     code, _, err = invoke(url, "print", str(case.id), "--as", "u_doh_it_officer")
-    assert code == 4 and "may not print case" in err
+    assert code == 4 and "may not view case" in err

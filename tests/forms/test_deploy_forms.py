@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,7 @@ from engine.form_values import FormInvalid
 from engine.settings import Settings
 from engine.store.db import read_session
 from engine.store.tables import Definition
-from tests.factories import add_people
+from tests.factories import P6, add_people
 from tests.forms.conftest import PEOPLE, copy_processes, open_task
 
 
@@ -28,7 +29,7 @@ def edited(processes: Path, file_name: str, old: str, new: str) -> Path:
 
 
 def engine_on(url: str, processes: Path) -> Prflow:
-    ctx = Prflow(Settings(database_url=url, processes_dir=processes))
+    ctx = Prflow(Settings(database_url=url, processes_dir=processes, mode="test"), upgrade=True)
     add_people(ctx, PEOPLE)
     return ctx
 
@@ -39,13 +40,14 @@ def engine_on(url: str, processes: Path) -> Prflow:
         ("news_production.bpmn", 'name="due.news_type=inspection"',
          'name="due.news_type=field_trip"',
          "'due.news_type=field_trip' names value 'field_trip', which is not a choice of field "
-         "'news_type'; allowed: inspection, meeting_summary, press_conference"),
+         "'news_type'; allowed: inspection, meeting_summary, other, press_conference"),
         ("website_posting.bpmn", 'value="p6_store"', 'value="p6_archive"',
          "names form 'p6_archive', which has no definition; add processes/forms/p6_archive.toml"),
         ("website_posting.bpmn", 'decision == "fix"', 'verdict == "fix"',
          "reads field 'verdict', which no form before it produces"),
         ("website_posting.bpmn", 'decision == "fix"', 'decision == "redo"',
-         "compares 'decision' with 'redo', which its form cannot produce; choices: fix, ok"),
+         "compares 'decision' with 'redo', which its form cannot produce; "
+         "choices: approve, fix, ok, revise"),
     ],
 )  # fmt: skip
 def test_deploy_refuses_a_diagram_its_forms_cannot_serve(
@@ -71,6 +73,7 @@ def test_a_changed_form_is_a_new_version_and_running_cases_keep_theirs(
     ctx = engine_on(database_url, processes)
     try:
         p6 = processes / "website_posting.bpmn"
+        shutil.copyfile(P6, p6)  # the chart's first version: upload is its first step
         assert [d.version for d in deployment.deploy(ctx, [p6], "owner")] == [1]
         old_case = service.start(ctx, "website_posting", {}, "u_doh_web_pr_officer")
         # The office makes the page link required: the same diagram, a changed form.

@@ -161,7 +161,7 @@ def test_p9_permission_form_prints_as_a_pdf_with_every_part(lite: Prflow) -> Non
 def test_printing_is_only_for_people_who_may_see_the_case(lite: Prflow) -> None:
     deploy(lite, P9)
     case = service.start(lite, "office_website_publishing", {}, "u_esao_requester")
-    with pytest.raises(Forbidden, match="print case"):
+    with pytest.raises(Forbidden, match="may not view case"):
         form_records.case_forms(lite, case.id, "u_doh_it_officer")
 
 

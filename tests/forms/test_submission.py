@@ -68,12 +68,12 @@ def test_p8_news_type_outside_the_choices_is_refused_with_the_allowed_values(
         step(office, case.id, "receive_agenda")
         task = open_task(office, case.id)
         before = snapshot(office, case.id)
-        chosen = {"newsworthy": "yes", "news_type": "other", "topic": "ประชุม",
+        chosen = {"newsworthy": "yes", "news_type": "gossip", "topic": "ประชุม",
                   "officer": "u_esao_pr_officer"}  # fmt: skip
         with pytest.raises(FormInvalid) as refused:
             service.complete(office, task.id, chosen, "u_esao_admin_director")
         assert snapshot(office, case.id) == before
-        assert "allowed: meeting_summary, inspection, press_conference" in str(refused.value)
+        assert "allowed: meeting_summary, inspection, press_conference, other" in str(refused.value)
         assert "ข่าวสรุปการประชุม" in str(refused.value)
 
 
