@@ -30,6 +30,7 @@ class EventType(StrEnum):
     TASK_READY = "task_ready"
     TASK_CLAIMED = "task_claimed"
     TASK_UNCLAIMED = "task_unclaimed"
+    TASK_REASSIGNED = "task_reassigned"
     TASK_COMPLETED = "task_completed"
     TASK_CANCELLED = "task_cancelled"
     TIMER_FIRED = "timer_fired"

@@ -25,6 +25,8 @@ SYSTEM_ROLES = {
     "process_owner": "deploys process definitions",
     "auditor": "reads case timelines and exports the audit trail",
     "ops": "watches deadlines, overdue work and timers",
+    "supervisor": "reassigns tasks and holds cases within their own unit",
+    "admin": "manages users and their roles",
 }
 _LOGIN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 

@@ -1,0 +1,146 @@
+"""Tasks: the worklist, one task, claim, unclaim, complete (with If-Match), reassign, bulk."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query
+
+from api.deps import Ctx, CurrentUser, Lang
+from api.errors import PreconditionFailed, problem
+from api.language import Language
+from api.routes import PROBLEMS
+from api.schemas import (
+    BulkClaim,
+    BulkOutcome,
+    BulkReassign,
+    BulkResult,
+    CompleteTask,
+    Problem,
+    Reassign,
+    Task,
+    WorkItem,
+    WorkPage,
+)
+from engine import assignment, permissions, service, worklist
+from engine.context import Prflow
+from engine.errors import EngineError
+from engine.permissions import Action
+from engine.users import UserView
+
+router = APIRouter(prefix="/api/v1/tasks", tags=["tasks"], responses=PROBLEMS)
+
+
+def _task(ctx: Prflow, user: UserView, task_id: int, action: Action) -> worklist.UnitTask:
+    task = worklist.get_task(ctx, task_id)
+    permissions.require(user, action, task)
+    return task
+
+
+def _out(ctx: Prflow, user: UserView, task_id: int) -> Task:
+    task = worklist.get_task(ctx, task_id)
+    actions = sorted(a.value for a in permissions.task_actions(user, task))
+    return Task.model_validate({**task.__dict__, "actions": actions})
+
+
+def _item(task: worklist.UnitTask) -> WorkItem:
+    return WorkItem.model_validate({**task.__dict__})
+
+
+@router.get("", response_model=WorkPage)
+def list_tasks(
+    ctx: Ctx,
+    user: CurrentUser,
+    scope: worklist.Scope = worklist.Scope.ROLES,
+    role: Annotated[str | None, Query(max_length=100)] = None,
+    process: Annotated[str | None, Query(max_length=100)] = None,
+    due_before: datetime | None = None,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=worklist.MAX_PAGE)] = 50,
+) -> worklist.Page:
+    """Your open tasks, soonest due first (no time limit last), one keyset page at a time."""
+    filters = worklist.Filters(scope, role, process, due_before)
+    return worklist.worklist(ctx, user.login, filters, cursor=cursor, limit=limit)
+
+
+@router.get("/{task_id}", response_model=Task)
+def get_task(task_id: int, ctx: Ctx, user: CurrentUser) -> Task:
+    _task(ctx, user, task_id, Action.VIEW)
+    return _out(ctx, user, task_id)
+
+
+@router.post("/{task_id}/claim", response_model=Task)
+def claim(task_id: int, ctx: Ctx, user: CurrentUser) -> Task:
+    _task(ctx, user, task_id, Action.CLAIM)
+    service.claim(ctx, task_id, user.login)
+    return _out(ctx, user, task_id)
+
+
+@router.post("/{task_id}/unclaim", response_model=Task)
+def unclaim(task_id: int, ctx: Ctx, user: CurrentUser) -> Task:
+    _task(ctx, user, task_id, Action.UNCLAIM)
+    service.unclaim(ctx, task_id, user.login)
+    return _out(ctx, user, task_id)
+
+
+@router.post("/{task_id}/complete", response_model=Task)
+def complete(
+    task_id: int,
+    body: CompleteTask,
+    ctx: Ctx,
+    user: CurrentUser,
+    if_match: Annotated[str | None, Header(description="the case_version you read")] = None,
+) -> Task:
+    """Complete with form data; with ``If-Match`` a case that moved on since is a 409."""
+    _task(ctx, user, task_id, Action.COMPLETE)
+    service.complete(ctx, task_id, body.data, user.login, _version(if_match))
+    return _out(ctx, user, task_id)
+
+
+@router.post("/{task_id}/reassign", response_model=Task)
+def reassign(task_id: int, body: Reassign, ctx: Ctx, user: CurrentUser) -> Task:
+    _task(ctx, user, task_id, Action.REASSIGN)
+    assignment.reassign(ctx, task_id, body.to, user.login)
+    return _out(ctx, user, task_id)
+
+
+@router.post("/bulk/claim", response_model=BulkResult)
+def bulk_claim(body: BulkClaim, ctx: Ctx, user: CurrentUser, lang: Lang) -> BulkResult:
+    """Claim each task; every task gets its own outcome (one refusal stops none of the rest)."""
+    return BulkResult(results=[_each(ctx, user, lang, task_id, Action.CLAIM, None)
+                               for task_id in body.task_ids])  # fmt: skip
+
+
+@router.post("/bulk/reassign", response_model=BulkResult)
+def bulk_reassign(body: BulkReassign, ctx: Ctx, user: CurrentUser, lang: Lang) -> BulkResult:
+    return BulkResult(results=[_each(ctx, user, lang, task_id, Action.REASSIGN, body.to)
+                               for task_id in body.task_ids])  # fmt: skip
+
+
+def _each(
+    ctx: Prflow, user: UserView, lang: Language, task_id: int, action: Action, to: str | None
+) -> BulkOutcome:
+    try:
+        _task(ctx, user, task_id, action)
+        if to is None:
+            service.claim(ctx, task_id, user.login)
+        else:
+            assignment.reassign(ctx, task_id, to, user.login)
+        item = _item(worklist.get_task(ctx, task_id))
+        return BulkOutcome(task_id=task_id, ok=True, task=item)
+    except EngineError as err:
+        refusal = Problem.model_validate(problem(err, lang))
+        return BulkOutcome(task_id=task_id, ok=False, problem=refusal)
+
+
+def _version(if_match: str | None) -> int | None:
+    if if_match is None:
+        return None
+    value = if_match.strip().removeprefix("W/").strip('"')
+    if not value.isdigit():
+        raise PreconditionFailed(
+            f"If-Match {if_match!r} is not a case version; send the task's case_version, "
+            'e.g. If-Match: "3"'
+        )
+    return int(value)
