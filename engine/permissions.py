@@ -17,10 +17,11 @@ A task's or case's unit is read from a ``unit`` attribute when the view carries 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from enum import StrEnum
 
 from engine.errors import Forbidden
-from engine.service import CLAIMED, OPEN, READY, CaseView, TaskView
+from engine.service import CLAIMED, OPEN, READY, CaseView, TaskNotOpen, TaskView
 from engine.users import UserView
 
 
@@ -138,6 +139,10 @@ def system_actions(user: UserView) -> frozenset[Action]:
     return frozenset(allowed)
 
 
+def _reopened(task: TaskView) -> TaskView:
+    return replace(task, status=READY, assignee=None)
+
+
 def require(
     user: UserView, action: Action, target: TaskView | CaseView | str | None = None
 ) -> None:
@@ -145,6 +150,9 @@ def require(
     if isinstance(target, TaskView):
         allowed = task_actions(user, target)
         what = f"{action.value} task {target.id}"
+        if action not in allowed and action in task_actions(user, _reopened(target)):
+            # Allowed to the user were the task still ready: a state conflict, not a refusal.
+            raise TaskNotOpen(target.id, target.status, target.assignee or target.completed_by)
     elif isinstance(target, CaseView):
         allowed = case_actions(user, target)
         what = f"{action.value} case {target.id}"

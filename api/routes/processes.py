@@ -8,6 +8,7 @@ its problems with the uploaded file's name, line and element, and nothing is sto
 from __future__ import annotations
 
 import tempfile
+from dataclasses import replace
 from pathlib import Path, PurePath
 from typing import Annotated
 
@@ -17,6 +18,7 @@ from api.deps import Ctx, CurrentUser
 from api.routes import PROBLEMS
 from api.schemas import Deployed, Version
 from engine import deployment, permissions
+from engine.definitions import InvalidDefinition
 from engine.errors import InvalidInput
 from engine.permissions import Action
 
@@ -46,7 +48,12 @@ def deploy(
     permissions.require(user, Action.DEPLOY)
     with tempfile.TemporaryDirectory(prefix="prflow-upload-") as folder:
         paths = [_save(Path(folder), upload) for upload in files]
-        results = deployment.deploy(ctx, paths, user.login)
+        try:
+            results = deployment.deploy(ctx, paths, user.login)
+        except InvalidDefinition as err:
+            # Name the file as the uploader knows it, not by the server's temporary folder.
+            named = [replace(p, file=Path(p.file).name) for p in err.problems]
+            raise InvalidDefinition(named) from None
     if not any(r.created for r in results):
         response.status_code = status.HTTP_200_OK
     return results

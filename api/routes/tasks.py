@@ -1,4 +1,7 @@
-"""Tasks: the worklist, one task, claim, unclaim, complete (with If-Match), reassign, bulk."""
+"""Tasks: the worklist, one task, claim, unclaim, complete (with If-Match), reassign, bulk.
+
+The bulk routes come before ``/{task_id}/…`` so that ``bulk`` is never read as a task id.
+"""
 
 from __future__ import annotations
 
@@ -64,6 +67,19 @@ def list_tasks(
     return worklist.worklist(ctx, user.login, filters, cursor=cursor, limit=limit)
 
 
+@router.post("/bulk/claim", response_model=BulkResult)
+def bulk_claim(body: BulkClaim, ctx: Ctx, user: CurrentUser, lang: Lang) -> BulkResult:
+    """Claim each task; every task gets its own outcome (one refusal stops none of the rest)."""
+    return BulkResult(results=[_each(ctx, user, lang, task_id, Action.CLAIM, None)
+                               for task_id in body.task_ids])  # fmt: skip
+
+
+@router.post("/bulk/reassign", response_model=BulkResult)
+def bulk_reassign(body: BulkReassign, ctx: Ctx, user: CurrentUser, lang: Lang) -> BulkResult:
+    return BulkResult(results=[_each(ctx, user, lang, task_id, Action.REASSIGN, body.to)
+                               for task_id in body.task_ids])  # fmt: skip
+
+
 @router.get("/{task_id}", response_model=Task)
 def get_task(task_id: int, ctx: Ctx, user: CurrentUser) -> Task:
     _task(ctx, user, task_id, Action.VIEW)
@@ -103,19 +119,6 @@ def reassign(task_id: int, body: Reassign, ctx: Ctx, user: CurrentUser) -> Task:
     _task(ctx, user, task_id, Action.REASSIGN)
     assignment.reassign(ctx, task_id, body.to, user.login)
     return _out(ctx, user, task_id)
-
-
-@router.post("/bulk/claim", response_model=BulkResult)
-def bulk_claim(body: BulkClaim, ctx: Ctx, user: CurrentUser, lang: Lang) -> BulkResult:
-    """Claim each task; every task gets its own outcome (one refusal stops none of the rest)."""
-    return BulkResult(results=[_each(ctx, user, lang, task_id, Action.CLAIM, None)
-                               for task_id in body.task_ids])  # fmt: skip
-
-
-@router.post("/bulk/reassign", response_model=BulkResult)
-def bulk_reassign(body: BulkReassign, ctx: Ctx, user: CurrentUser, lang: Lang) -> BulkResult:
-    return BulkResult(results=[_each(ctx, user, lang, task_id, Action.REASSIGN, body.to)
-                               for task_id in body.task_ids])  # fmt: skip
 
 
 def _each(
