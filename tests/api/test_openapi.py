@@ -4,16 +4,17 @@ documented status, a documented content type and a body matching its schema."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import schemathesis
-from schemathesis import GenerationMode
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.errors import Unsatisfiable
+from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -67,10 +68,9 @@ def test_every_operation_holds_to_the_document(world: Api) -> None:
 
     for operation in operations:
         calls(operation, GenerationMode.POSITIVE, world.url, headers)()
-        try:
+        # An operation without inputs has no invalid input to send.
+        with contextlib.suppress(Unsatisfiable):
             calls(operation, GenerationMode.NEGATIVE, world.url, headers)()
-        except Unsatisfiable:
-            pass  # an operation without inputs has no invalid input to send
 
 
 def calls(
