@@ -10,9 +10,9 @@ import httpx
 import pytest
 
 from api.app import create_app
-from api.security import InsecureSecret
 from engine import clock, service
 from engine.auth import passwords, throttle, tokens
+from engine.auth.secret import InsecureSecret
 from engine.auth.throttle import TooManyAttempts
 from engine.settings import DEMO_SECRET_KEY
 from tests.api.conftest import PASSWORD, Api, make_ctx
