@@ -65,7 +65,7 @@ def list_tasks(
 ) -> worklist.Page:
     """Your open tasks, soonest due first (no time limit last), one keyset page at a time."""
     filters = worklist.Filters(scope, role, process, due_before)
-    return worklist.worklist(ctx, user.login, filters, cursor=cursor, limit=limit)
+    return worklist.worklist(ctx, user, filters, cursor=cursor, limit=limit)
 
 
 @router.post("/bulk/claim", response_model=BulkResult)
