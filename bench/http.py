@@ -46,6 +46,8 @@ from engine.store.db import write_session
 
 P6 = REPO_PROCESSES_DIR / "website_posting.bpmn"
 SECRET = secrets.token_urlsafe(48)
+POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+PARTS = ["worklist", "completions", "load"]
 
 
 def setup(url: str, staff: int = 0) -> tuple[Prflow, dict[str, str]]:
