@@ -30,7 +30,7 @@ from engine.errors import InvalidInput
 from engine.service import CLAIMED, READY, CaseView, TaskView
 from engine.store.db import read_session
 from engine.store.tables import Case, TaskRow, User
-from engine.users import UserView, get_user
+from engine.users import UserView
 
 MAX_PAGE = 200
 
@@ -207,8 +207,3 @@ def get_case(ctx: Prflow, case_id: int) -> UnitCase:
         unit, _ = _starter_unit(session, case_id)
     case: UnitCase = _as(UnitCase, view, unit=unit)
     return case
-
-
-def user(ctx: Prflow, login: str) -> UserView:
-    with read_session(ctx.db) as session:
-        return get_user(session, login)

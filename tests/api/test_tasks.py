@@ -59,7 +59,9 @@ def test_claim_unclaim_and_complete_with_if_match(api: Api) -> None:
     assert api.client("malee").post(f"/api/v1/tasks/{task.id}/claim").status_code == 403
     assert somchai.post(f"/api/v1/tasks/{task.id}/unclaim").json()["status"] == "ready"
 
-    version = somchai.get(f"/api/v1/tasks/{task.id}").json()["case_version"]
+    read = somchai.get(f"/api/v1/tasks/{task.id}")
+    version = read.json()["case_version"]
+    assert read.headers["etag"] == f'"{version}"'  # what If-Match sends back
     url = f"/api/v1/tasks/{task.id}/complete"
     body = {"data": {"url": "https://example.go.th/news/1"}}
     stale = somchai.post(url, json=body, headers={"If-Match": f'"{version + 1}"'})
