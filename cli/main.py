@@ -21,6 +21,8 @@ from cli.deadlines import deadlines_app
 from cli.errors import parse_json_object, reported
 from cli.forms import forms_app, upload_attachments
 from cli.options import AsUser, Json
+from cli.serve import serve
+from cli.tokens import set_password, tokens_app
 from engine import deployment, service
 from engine.context import Prflow
 from engine.settings import Settings
@@ -36,6 +38,9 @@ app.add_typer(db_app, name="db")
 app.add_typer(forms_app)  # forms, print
 # Lets a negative id reach the engine's id check instead of "No such option".
 NUMBERS = {"ignore_unknown_options": True}
+app.add_typer(tokens_app, name="tokens")
+app.command()(serve)
+users_app.command("password")(set_password)
 
 Paths = Annotated[list[Path], typer.Argument(help="BPMN files or folders of them")]
 Executable = Annotated[

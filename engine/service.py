@@ -351,9 +351,14 @@ def worklist(
     *,
     actor: str | None = None,
     role: str | None = None,
+    process: str | None = None,
+    due_before: datetime | None = None,
+    mine: bool = False,
     after: str | None = None,
     limit: int | None = None,
 ) -> Page[TaskView]:
+    """A page of open tasks, most urgent first: a user's inbox (their roles' ready tasks and
+    the ones they claimed; ``mine``: only those they claimed) or a role's list."""
     with read_session(ctx.db) as session:
         roles = None
         if role is not None:
@@ -361,11 +366,15 @@ def worklist(
             if role not in known:
                 raise UnknownRole(role, known)
             roles = (role,)
-        if actor is not None:
+        if actor is not None and mine:
+            filter_ = TaskFilter(statuses=(TaskStatus.CLAIMED,), roles=roles, assignee=actor,
+                                 process=process, due_before=due_before)  # fmt: skip
+        elif actor is not None:
             user: UserView = get_user(session, actor)
-            filter_ = TaskFilter(roles=roles, inbox_login=actor, inbox_roles=user.roles)
+            filter_ = TaskFilter(roles=roles, inbox_login=actor, inbox_roles=user.roles,
+                                 process=process, due_before=due_before)  # fmt: skip
         else:
-            filter_ = TaskFilter(roles=roles)
+            filter_ = TaskFilter(roles=roles, process=process, due_before=due_before)
         return task_page(session, filter_, after=after, limit=limit)
 
 

@@ -15,13 +15,15 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-from pydantic import Field, ValidationError
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from engine.errors import InvalidInput
 
 DEFAULT_DATABASE_URL = "sqlite:///./prflow.db"
 REPO_PROCESSES_DIR = Path(__file__).resolve().parent.parent / "processes"
+# Public on purpose: anyone can forge demo sessions, so only demo mode accepts it.
+DEMO_SECRET_KEY = "prflow-demo-secret-not-for-production-use-0000"
 
 
 class Settings(BaseSettings):
@@ -84,6 +86,21 @@ class Settings(BaseSettings):
         description="Comma-separated retired '<key id>:<secret>' keys, still used to verify "
         "events signed before a key rotation.",
     )
+    secret_key: str = Field(
+        "",
+        description="Signs session cookies and CSRF tokens of the HTTP server; at least 32 "
+        "characters, never committed. Required unless demo is on.",
+    )
+    demo: bool = Field(
+        False,
+        description="Run the server in demo mode: a known, public secret is allowed "
+        "(engine.auth.secret.DEMO_SECRET_KEY), so never expose a demo server.",
+    )
+
+    @field_validator("demo", mode="before")
+    @classmethod
+    def _blank_is_off(cls, value: object) -> object:
+        return False if value == "" else value
 
     @property
     def roles_file(self) -> Path:

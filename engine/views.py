@@ -59,6 +59,7 @@ class TaskView:
     data: dict[str, Any] | None
     case_status: str = "running"
     case_unit: str = ""
+    case_lock_version: int = 0  # what a completion sends back as If-Match
 
 
 @dataclass(frozen=True)
@@ -185,6 +186,7 @@ _TASK_SELECT: Select[Any] = select(  # type: ignore[call-overload]
     _C.version.label("case_version"),
     _C.status.label("case_status"),
     _C.unit.label("case_unit"),
+    _C.lock_version.label("case_lock_version"),
 ).join_from(TaskRow.__table__, Case.__table__, _C.id == _T.case_id)  # type: ignore[attr-defined]
 
 
@@ -299,15 +301,17 @@ def task_view_of(row: TaskRow, case: Case) -> TaskView:
 def _task_view(task: Any, case: Any = None) -> TaskView:
     """From a joined row (the case columns are labelled ``case_*``) or a row and its case."""
     if case is not None:
-        process_key, version, case_status, unit = (
+        process_key, version, case_status, unit, lock_version = (
             case.process_key,
             case.version,
             case.status,
             case.unit,
+            case.lock_version,
         )
     else:
         process_key, version = task.case_process_key, task.case_version
         case_status, unit = task.case_status, task.case_unit
+        lock_version = task.case_lock_version
     return TaskView(
         id=task.id,
         case_id=task.case_id,
@@ -328,6 +332,7 @@ def _task_view(task: Any, case: Any = None) -> TaskView:
         data=json.loads(task.data) if task.data else None,
         case_status=str(case_status),
         case_unit=unit,
+        case_lock_version=lock_version,
     )
 
 

@@ -187,3 +187,58 @@ class Attachment(SQLModel, table=True):
     content: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     uploaded_by: str
     uploaded_at: datetime = Field(sa_column=_utc_column(nullable=False))
+
+
+class UserPassword(SQLModel, table=True):
+    """A person's argon2 password hash (users without one cannot sign in to the web)."""
+
+    __tablename__ = "user_password"
+
+    login: str = Field(foreign_key="app_user.login", primary_key=True)
+    hash: str
+    changed_at: datetime = Field(sa_column=_utc_column(nullable=False))
+
+
+class WebSession(SQLModel, table=True):
+    """A signed-in browser session; the cookie holds the id, the table only its SHA-256."""
+
+    __tablename__ = "web_session"
+
+    id_hash: str = Field(primary_key=True)
+    login: str = Field(foreign_key="app_user.login", index=True)
+    csrf_token: str
+    created_at: datetime = Field(sa_column=_utc_column(nullable=False))
+    expires_at: datetime = Field(sa_column=_utc_column(nullable=False, index=True))
+
+
+class ApiToken(SQLModel, table=True):
+    """An API bearer token: shown once at creation, stored as its SHA-256, revocable."""
+
+    __tablename__ = "api_token"
+
+    id: int | None = Field(default=None, primary_key=True)
+    login: str = Field(foreign_key="app_user.login", index=True)
+    token_hash: str = Field(unique=True)
+    label: str = ""
+    created_at: datetime = Field(sa_column=_utc_column(nullable=False))
+    revoked_at: datetime | None = Field(default=None, sa_column=_utc_column())
+
+
+class SignInFailure(SQLModel, table=True):
+    """Recent failed sign-ins per login, so throttling holds across server workers."""
+
+    __tablename__ = "sign_in_failure"
+
+    id: int | None = Field(default=None, primary_key=True)
+    login: str = Field(index=True)
+    at: datetime = Field(sa_column=_utc_column(nullable=False))
+
+
+class Lease(SQLModel, table=True):
+    """A named lease one process holds until it expires (one timer sweeper at a time)."""
+
+    __tablename__ = "lease"
+
+    name: str = Field(primary_key=True)
+    holder: str
+    expires_at: datetime = Field(sa_column=_utc_column(nullable=False))

@@ -1,0 +1,43 @@
+"""Cases: start one, read one, and its timeline in working time."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, status
+
+from api.deps import Ctx, CurrentUser
+from api.routes import PROBLEMS
+from api.schemas import Case, CaseId, StartCase, Timeline
+from engine import permissions, service
+from engine.audit import timeline as audit_timeline
+from engine.context import Prflow
+from engine.permissions import Action
+from engine.users import UserView
+
+router = APIRouter(prefix="/api/v1/cases", tags=["cases"], responses=PROBLEMS)
+
+
+def _out(ctx: Prflow, user: UserView, case_id: int) -> Case:
+    case = service.show(ctx, case_id)
+    permissions.require(user, Action.VIEW_CASE, case)
+    actions = sorted(a.value for a in permissions.case_actions(user, case))
+    return Case.model_validate({**case.__dict__, "actions": actions})
+
+
+@router.post("", response_model=Case, status_code=status.HTTP_201_CREATED)
+def start_case(body: StartCase, ctx: Ctx, user: CurrentUser) -> Case:
+    """Start a case on the newest version of a process."""
+    permissions.require(user, Action.START, body.process)
+    case = service.start(ctx, body.process, body.data, user.login)
+    return _out(ctx, user, case.id)
+
+
+@router.get("/{case_id}", response_model=Case)
+def get_case(case_id: CaseId, ctx: Ctx, user: CurrentUser) -> Case:
+    return _out(ctx, user, case_id)
+
+
+@router.get("/{case_id}/timeline", response_model=Timeline)
+def case_timeline(case_id: CaseId, ctx: Ctx, user: CurrentUser) -> audit_timeline.Timeline:
+    """Who did what and when, each task's waiting and working time and its verdict."""
+    service.show(ctx, case_id, user.login)  # VIEW_CASE checked
+    return audit_timeline.timeline(ctx, case_id)
