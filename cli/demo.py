@@ -51,11 +51,11 @@ def stories() -> list[Story]:
     today = now.date().isoformat()
     return [
         Story("website_posting", {"title": "กรมอนามัยแนะวิธีป้องกันโรคลมแดด"}, [
-            ("write_release", {}),
+            ("write_release", {"headline": "กรมอนามัยแนะวิธีป้องกันโรคลมแดด"}),
             ("consider_release", {"decision": "revise", "reason": "เพิ่มอินโฟกราฟิก"}),
-            ("write_release", {}),
+            ("write_release", {"headline": "กรมอนามัยแนะวิธีป้องกันโรคลมแดด พร้อมอินโฟกราฟิก"}),
             ("consider_release", {"decision": "approve"}),
-            ("send_files", {}),
+            ("send_files", {"sent_by": "email"}),
             ("upload", {"url": "https://example.go.th/news/heatstroke"}),
             ("verify", {"decision": "fix", "reason": "แก้คำบรรยายภาพ"}),
             ("upload", {"url": "https://example.go.th/news/heatstroke"}),
@@ -83,7 +83,7 @@ def stories() -> list[Story]:
             ("make_plan", {"channels": ["website", "facebook"], "summary": "รณรงค์ ๓ เดือน"}),
             ("design_media", {"media": "อินโฟกราฟิก ๓ ชิ้น"}),
             ("review_media", {"reviewed": True}),
-            ("propose_publishing", {}),
+            ("propose_publishing", {"subject": "ขออนุมัติเผยแพร่สื่อรณรงค์ลดการใช้พลาสติก"}),
         ], "waiting for the director's approval"),
         Story("network_communication", {"network": "อสม. จังหวัดเลย"}, [
             ("build_network", {"project": "เครือข่าย อสม. จังหวัดเลย"}),
@@ -95,7 +95,8 @@ def stories() -> list[Story]:
             ("receive_order", {"received_as": "formal", "subject": "หนังสือสั่งการด่วน",
                                "document_number": "ศธ ๐๒๐๑/๑๒๓"}),
             ("consider_order", {"process": "main", "channel": "informal"}),
-            ("coordinate_informally", {"formal_too": "yes"}),
+            ("coordinate_informally", {"formal_too": "yes", "means": ["phone", "line"],
+                                       "result": "ฝ่ายการเมืองรับทราบ ขอหนังสือเป็นทางการ"}),
         ], "informal contact made, formal letter under way"),
         Story("pr_network_building", {}, [
             ("study_rules", {"summary": "ศึกษาระเบียบการแต่งตั้งเครือข่าย"}),

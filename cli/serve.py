@@ -60,7 +60,7 @@ def serve(
                 "SQLite has one writer, so more workers would only queue; use --workers 1"
             )
         if demo:
-            ctx = Prflow(settings)
+            ctx = Prflow(settings, upgrade=True)  # the demo sets up its own database
             try:
                 prepare_demo(ctx)
             finally:

@@ -8,7 +8,7 @@ and the user's roles and unit, so they cost no query.
 Roles: office roles (the lanes) act on their lane's tasks; ``process_owner`` deploys,
 withdraws versions, starts any process and cancels, suspends or resumes any case;
 ``auditor`` sees and audits everything and changes nothing; ``ops`` watches deadlines and
-reports; ``supervisor`` reassigns tasks and cancels, suspends or resumes the cases of their
+reports and may open any case or task to see why it is late; ``supervisor`` reassigns tasks and cancels, suspends or resumes the cases of their
 own unit (a case's unit is its starter's); ``admin`` manages users.
 """
 
@@ -17,7 +17,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from engine.errors import Forbidden
-from engine.status import CaseStatus, TaskStatus
+from engine.status import CaseStatus, TaskNotOpen, TaskStatus
 from engine.users import UserView
 from engine.views import CaseView, ProcessView, TaskView
 
@@ -66,7 +66,7 @@ _PHRASES = {
     Action.MANAGE_USERS: "manage users",
     Action.SWEEP_AT: "sweep as of another instant",
 }
-_SEE_ALL = frozenset({"auditor", "process_owner"})
+_SEE_ALL = frozenset({"auditor", "process_owner", "ops"})  # read-only: ops open late cases
 _ACTIVE = {CaseStatus.RUNNING}
 _OPEN = {TaskStatus.READY, TaskStatus.CLAIMED}
 
@@ -159,7 +159,21 @@ def require(
         allowed = system_actions(user)
         what = f"{action} a {target} case" if target else _PHRASES.get(action, str(action))
     if action not in allowed:
+        if isinstance(target, TaskView) and _moved_on(user, action, target):
+            # The user could have acted a moment ago: the task was finished, or (for a claim)
+            # taken, meanwhile: a conflict (exit 5, HTTP 409). Completing or giving back a
+            # task someone else holds stays "not allowed" (exit 4, HTTP 403).
+            raise TaskNotOpen(target.id, target.status, target.assignee or target.completed_by)
         raise Forbidden(user.login, what, _why(user, action, target))
+
+
+def _moved_on(user: UserView, action: Action, task: TaskView) -> bool:
+    if action not in (Action.CLAIM, Action.UNCLAIM, Action.COMPLETE, Action.SEND_BACK):
+        return False
+    involved = task.role in user.roles or user.login in (task.assignee, task.completed_by)
+    taken = action == Action.CLAIM and task.status == TaskStatus.CLAIMED
+    gone = task.status not in _OPEN
+    return involved and task.case_status == CaseStatus.RUNNING and (taken or gone)
 
 
 def _why(

@@ -26,7 +26,7 @@ def _out(ctx: Prflow, user: UserView, case_id: int) -> Case:
 @router.post("", response_model=Case, status_code=status.HTTP_201_CREATED)
 def start_case(body: StartCase, ctx: Ctx, user: CurrentUser) -> Case:
     """Start a case on the newest version of a process."""
-    permissions.require(user, Action.START, body.process)
+    permissions.require(user, Action.START, service.process(ctx, body.process))
     case = service.start(ctx, body.process, body.data, user.login)
     return _out(ctx, user, case.id)
 

@@ -53,8 +53,9 @@ class Api:
 
 
 def make_ctx(database_url: str, *, demo: bool = False, secret: str = SECRET) -> Prflow:
-    return Prflow(Settings(database_url=database_url, processes_dir=REPO_PROCESSES_DIR,
-                           secret_key=secret, demo=demo))  # fmt: skip
+    settings = Settings(database_url=database_url, processes_dir=REPO_PROCESSES_DIR,
+                        mode="test", secret_key=secret, demo=demo)  # fmt: skip
+    return Prflow(settings, upgrade=True)
 
 
 def populate(ctx: Prflow) -> dict[str, str]:

@@ -4,11 +4,10 @@ error format itself (problem JSON, language, unknown routes)."""
 from __future__ import annotations
 
 from engine import service
-from engine.settings import REPO_PROCESSES_DIR
 from tests.api.conftest import Api
-from tests.factories import open_task
+from tests.factories import P6, open_task
 
-P6_XML = (REPO_PROCESSES_DIR / "website_posting.bpmn").read_bytes()
+P6_XML = P6.read_bytes()  # the version populate() deployed
 
 
 def test_start_a_case_read_it_and_its_timeline(api: Api) -> None:

@@ -91,18 +91,22 @@ def test_unknown_task_is_404_and_signed_out_is_401(api: Api) -> None:
 def test_supervisor_reassigns_one_and_many(api: Api) -> None:
     first, second = (open_task(api.ctx, start_p6(api, t)).id for t in ("ก", "ข"))
     boss = api.client("boss")
-    moved = boss.post(f"/api/v1/tasks/{first}/reassign", json={"to": "somsri"})
+    moved = boss.post(f"/api/v1/tasks/{first}/reassign", json={"to": "somsri", "reason": "ลาป่วย"})
     assert moved.status_code == 200, moved.text
     assert (moved.json()["status"], moved.json()["assignee"]) == ("claimed", "somsri")
-    wrong_role = boss.post(f"/api/v1/tasks/{first}/reassign", json={"to": "malee"})
+    wrong_role = boss.post(
+        f"/api/v1/tasks/{first}/reassign", json={"to": "malee", "reason": "ลาป่วย"}
+    )
     assert wrong_role.status_code == 422
-    nobody = boss.post(f"/api/v1/tasks/{first}/reassign", json={"to": "nobody"})
+    nobody = boss.post(f"/api/v1/tasks/{first}/reassign", json={"to": "nobody", "reason": "ลาป่วย"})
     assert nobody.status_code == 404
-    refused = api.client("somchai").post(f"/api/v1/tasks/{first}/reassign", json={"to": "somchai"})
+    refused = api.client("somchai").post(
+        f"/api/v1/tasks/{first}/reassign", json={"to": "somchai", "reason": "ลาป่วย"}
+    )
     assert refused.status_code == 403
 
     bulk = boss.post("/api/v1/tasks/bulk/reassign", json={"task_ids": [first, second, 999],
-                                                          "to": "somchai"})  # fmt: skip
+                                                          "to": "somchai", "reason": "ลา"})  # fmt: skip
     outcomes = {r["task_id"]: r for r in bulk.json()["results"]}
     assert outcomes[first]["ok"] and outcomes[second]["ok"]
     assert outcomes[999]["problem"]["status"] == 404
