@@ -1,0 +1,40 @@
+"""Puts the web pages into the app: their routers, the static files, the sign-in detour.
+
+Static files are the app's own (``api/web/static``) and two installed front-end packages
+from ``assets/node_modules`` (``make assets``): bpmn-js's viewer and the Sarabun font. Only
+those two folders are served, never the whole of node_modules.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urlencode
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from api.web import audit, auth, board, case, inbox, processes, task
+from api.web.pages import SignInRedirect
+
+STATIC = Path(__file__).parent / "static"
+NODE_MODULES = Path(__file__).resolve().parents[2] / "assets" / "node_modules"
+VENDOR = {
+    "/static/vendor/bpmn-js": NODE_MODULES / "bpmn-js" / "dist",
+    "/static/vendor/sarabun": NODE_MODULES / "@fontsource" / "sarabun",
+}
+
+
+def install(app: FastAPI) -> None:
+    for module in (auth, inbox, task, case, board, processes, audit):
+        app.include_router(module.router)
+    for prefix, folder in VENDOR.items():
+        app.mount(prefix, StaticFiles(directory=folder, check_dir=False), name=prefix)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    async def to_sign_in(request: Request, error: Exception) -> Response:
+        assert isinstance(error, SignInRedirect)
+        return RedirectResponse(f"/sign-in?{urlencode({'next': error.next_path})}", 303)
+
+    app.add_exception_handler(SignInRedirect, to_sign_in)
