@@ -99,6 +99,12 @@ def _choices(tree: Any, element_id: str) -> tuple[str | None, tuple[str, ...]]:
     return None, ()
 
 
+def step_names(ctx: Prflow, process_key: str, version: int) -> dict[str, str]:
+    """Each user task's name by element id, for timelines that log element ids."""
+    row = _definition(ctx, process_key, version)
+    return {key: info.name for key, info in compiled_row(row).user_tasks.items()}
+
+
 def step_info(ctx: Prflow, process_key: str, version: int, element_id: str) -> StepInfo:
     row = _definition(ctx, process_key, version)
     info = compiled_row(row).user_tasks.get(element_id)
@@ -123,17 +129,48 @@ def diagram(ctx: Prflow, case_id: int, now: datetime) -> Diagram:
         for r in rows
         if r.status in ("ready", "claimed") and r.due_at is not None and r.due_at < now
     }
-    return Diagram(definition.xml, frozenset(done), frozenset(current), frozenset(overdue),
-                   _flows_between(_tree(definition.xml), done | current))  # fmt: skip
+    tree = _tree(definition.xml)
+    visited = _path(tree, done | current, finished=case.status == "completed")
+    taken = _flows_between(tree, visited)
+    done |= visited - current
+    return Diagram(definition.xml, frozenset(done), frozenset(current), frozenset(overdue), taken)
+
+
+def _path(tree: Any, steps: set[str], *, finished: bool) -> set[str]:
+    """The steps plus the events and gateways the case passed between them.
+
+    Start events, gateways and (for a finished case) end events have no task row; one was
+    passed when a flow reaches it from a visited element and, unless it is an end, leaves it
+    for another. Repeated until nothing changes, since gateways may follow each other.
+    """
+    ns = {"b": BPMN_NS}
+    flows = [
+        (f.get("sourceRef"), f.get("targetRef"))
+        for f in tree.xpath("//b:sequenceFlow", namespaces=ns)
+    ]
+    starts = {e.get("id") for e in tree.xpath("//b:process/b:startEvent", namespaces=ns)}
+    ends = {e.get("id") for e in tree.xpath("//b:endEvent", namespaces=ns)}
+    visited = set(steps) | (starts if steps or finished else set())
+    changed = True
+    while changed:
+        changed = False
+        for source, target in flows:
+            if source not in visited or target in visited or target in steps:
+                continue
+            leaves = any(s == target and t in visited for s, t in flows)
+            if leaves or (finished and target in ends):
+                visited.add(target)
+                changed = True
+    return visited
 
 
 def _flows_between(tree: Any, visited: set[str]) -> frozenset[str]:
     ns = {"b": BPMN_NS}
-    taken = set()
-    for flow in tree.xpath("//b:sequenceFlow", namespaces=ns):
-        if flow.get("sourceRef") in visited and flow.get("targetRef") in visited:
-            taken.add(flow.get("id"))
-    return frozenset(taken)
+    return frozenset(
+        flow.get("id")
+        for flow in tree.xpath("//b:sequenceFlow", namespaces=ns)
+        if flow.get("sourceRef") in visited and flow.get("targetRef") in visited
+    )
 
 
 def sent_back(ctx: Prflow, case_id: int, element_id: str) -> SendBack | None:

@@ -49,9 +49,10 @@ def case_page(case_id: int, ctx: Ctx, signed: Session, shell: PageShell) -> Resp
     case = worklist.get_case(ctx, case_id)
     permissions.require(signed.user, Action.VIEW_CASE, case)
     timings = audit_timeline.timeline(ctx, case_id, clock.now()).tasks
+    names = case_pages.step_names(ctx, case.process_key, case.version)
     rows = [
         TimelineRow(
-            t.step,
+            names.get(t.step, t.step),
             t.role,
             shell.when(t.ready_at),
             shell.when(t.completed_at),

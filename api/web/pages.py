@@ -53,8 +53,9 @@ def when(value: datetime | date | None, lang: Language) -> str:
         local = value.astimezone(BANGKOK)
         if lang == "th":
             month = THAI_MONTHS_SHORT[local.month - 1]
-            return f"{local.day} {month} {local.year + BE_OFFSET} {local:%H.%M} น."
-        return f"{local:%d %b %Y %H:%M}"
+            # No-break spaces: a line may wrap between the date and the time, not inside.
+            return f"{local.day}\u00a0{month}\u00a0{local.year + BE_OFFSET} {local:%H.%M}\u00a0น."
+        return f"{local:%d\u00a0%b\u00a0%Y %H:%M}"
     if lang == "th":
         return f"{value.day} {THAI_MONTHS_SHORT[value.month - 1]} {value.year + BE_OFFSET}"
     return f"{value:%d %b %Y}"

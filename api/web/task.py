@@ -83,8 +83,14 @@ def _page(
     if task.due_at is not None and task.status in ("ready", "claimed"):
         left = case_pages.time_left(ctx, task.due_at, now)
         words = text.due_words(shell.lang, left, case_pages.working_day(ctx))
+    names = case_pages.step_names(ctx, task.process_key, task.version)
     history = [
-        HistoryLine(shell.when(e.at), e.actor, shell.t(f"event_{e.type}"), e.step or "")
+        HistoryLine(
+            shell.when(e.at),
+            e.actor,
+            shell.t(f"event_{e.type}"),
+            names.get(e.step or "", e.step or ""),
+        )
         for e in audit_timeline.timeline(ctx, task.case_id, now).entries
         if e.type != "task_ready"
     ]

@@ -31,6 +31,7 @@ PEOPLE = {
     "malee": ["doh_web_pr_officer"],  # starts the case and checks the posting (step "verify")
     "ops": ["ops"],
     "owner": ["process_owner"],
+    "auditor": ["auditor"],
 }
 SIGNING_IN = ("somchai", "malee", "ops")
 PHONE = {"width": 390, "height": 844}
