@@ -32,8 +32,9 @@ $(ASSETS_STAMP): assets/package-lock.json
 
 assets: $(ASSETS_STAMP)
 
+# Sets up and serves the demo on ./prflow.db; prints logins, passwords and the address.
 demo: $(STAMP) $(ASSETS_STAMP)
-	$(BIN)/prflow demo
+	$(BIN)/prflow serve --demo
 
 test: $(STAMP) system-packages $(BROWSER_STAMP) $(ASSETS_STAMP)
 	$(BIN)/pytest -q

@@ -18,9 +18,10 @@ from fastapi import FastAPI
 
 from api import errors
 from api.routes import audit, cases, deadlines, me, processes, tasks
-from api.security import CookieSigner, SecurityHeaders, checked_secret
+from api.security import CookieSigner, SecurityHeaders
 from api.web import site
 from engine import sweep_loop
+from engine.auth.secret import checked_secret
 from engine.context import Prflow
 from engine.settings import Settings
 

@@ -2,15 +2,35 @@
 
 Responses mirror the engine's view dataclasses field by field (FastAPI validates each
 response against them, so a view that grows a field the API forgot fails loudly in tests).
-Durations are ISO 8601 (``PT1H30M``); instants are ISO 8601 with offset, in UTC.
+Durations are ISO 8601 in whole seconds (``PT1H30M0S``); instants are ISO 8601 with offset, in UTC.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi import Path
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema
+
+# Ids are 32-bit integers on PostgreSQL: anything larger names nothing and must not reach SQL.
+MAX_ID = 2**31 - 1
+EntityId = Annotated[int, Field(ge=1, le=MAX_ID)]
+
+
+def _iso_duration(span: timedelta) -> str:
+    # RFC 3339 durations have no fractional seconds; working times are never negative.
+    seconds = max(0, int(span.total_seconds()))
+    return f"PT{seconds // 3600}H{seconds // 60 % 60}M{seconds % 60}S"
+
+
+Duration = Annotated[
+    timedelta,
+    PlainSerializer(_iso_duration, return_type=str),
+    WithJsonSchema({"type": "string", "format": "duration", "example": "PT2H30M0S"}),
+]
+TaskId = Annotated[int, Path(ge=1, le=MAX_ID)]
+CaseId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 class Model(BaseModel):
@@ -117,7 +137,7 @@ class Reassign(Model):
 
 
 class BulkClaim(Model):
-    task_ids: list[int] = Field(min_length=1, max_length=200)
+    task_ids: list[EntityId] = Field(min_length=1, max_length=200)
 
 
 class BulkReassign(BulkClaim):
@@ -155,8 +175,8 @@ class TaskTiming(Model):
     claimed_by: str | None
     completed_at: datetime | None
     completed_by: str | None
-    waiting: timedelta
-    working: timedelta
+    waiting: Duration
+    working: Duration
     verdict: str
 
 
@@ -186,11 +206,11 @@ class DeadlineTask(Model):
 
 
 class OverdueTask(DeadlineTask):
-    lateness: timedelta = Field(description="working time past due")
+    lateness: Duration = Field(description="working time past due")
 
 
 class DueSoonTask(DeadlineTask):
-    time_left: timedelta = Field(description="working time left")
+    time_left: Duration = Field(description="working time left")
 
 
 class OnTimeReport(Model):
@@ -205,8 +225,8 @@ class OnTimeReport(Model):
     share: float | None
     target: float
     meets_target: bool | None
-    median_taken: timedelta | None
-    median_working_taken: timedelta | None
+    median_taken: Duration | None
+    median_working_taken: Duration | None
 
 
 class Version(Model):

@@ -17,14 +17,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from engine.errors import InvalidInput
-from engine.settings import DEMO_SECRET_KEY, Settings
-
 SESSION_COOKIE = "prflow_session"
 PRESESSION_COOKIE = "prflow_presession"
 CSRF_HEADER = "x-csrf-token"
 CSRF_FIELD = "csrf_token"
-MIN_SECRET_LENGTH = 32
 
 SECURITY_HEADERS = [
     (b"content-security-policy",
@@ -35,28 +31,6 @@ SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"same-origin"),
 ]  # fmt: skip
-
-
-class InsecureSecret(InvalidInput):
-    """The server was asked to start without a usable secret key."""
-
-
-def checked_secret(settings: Settings) -> str:
-    """The secret key to sign with; refuses a missing, short or default one outside demo."""
-    if settings.demo:
-        return settings.secret_key or DEMO_SECRET_KEY
-    if not settings.secret_key or settings.secret_key == DEMO_SECRET_KEY:
-        raise InsecureSecret(
-            "PRFLOW_SECRET_KEY is missing or is the public demo key; set it to a long random "
-            "value, e.g. PRFLOW_SECRET_KEY=$(python -c 'import secrets; "
-            "print(secrets.token_urlsafe(48))'), or run a demo with PRFLOW_DEMO=1"
-        )
-    if len(settings.secret_key) < MIN_SECRET_LENGTH:
-        raise InsecureSecret(
-            f"PRFLOW_SECRET_KEY has {len(settings.secret_key)} characters; use at least "
-            f"{MIN_SECRET_LENGTH} random ones"
-        )
-    return settings.secret_key
 
 
 class CookieSigner:

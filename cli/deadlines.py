@@ -10,7 +10,7 @@ as hours:minutes and given in whole seconds in ``--json``.
 from __future__ import annotations
 
 import dataclasses
-import time
+import threading
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock_time
 from typing import Annotated, Any
@@ -20,7 +20,7 @@ import typer
 from cli import output
 from cli.errors import parse_json_object, reported
 from cli.options import Json
-from engine import clock, kpi, timers
+from engine import clock, kpi, sweep_loop, timers
 from engine import overdue as overdue_tasks
 from engine.calendar import BANGKOK, WorkingCalendar
 from engine.context import Prflow
@@ -125,11 +125,12 @@ def sweep(
     with reported():
         ctx = Prflow.from_env()
         try:
-            while True:
+            if loop is None:
                 _print_sweep(timers.sweep(ctx), as_json)
-                if loop is None:
-                    break
-                time.sleep(loop)
+            else:
+                # Sweeps only while holding the database lease: one sweeper with the server's.
+                sweep_loop.run(ctx, threading.Event(), interval=loop,
+                               on_sweep=lambda result: _print_sweep(result, as_json))  # fmt: skip
         except KeyboardInterrupt:
             typer.echo("stopped", err=True)
         finally:

@@ -31,7 +31,10 @@ THAI_NAMES = [
     "นภา รุ่งเรือง", "อนันต์ สายสุวรรณ", "พรทิพย์ บุญมา", "ธีระ มั่นคง", "กาญจนา พูลสวัสดิ์",
     "ชัยวัฒน์ ปัญญาดี", "รัตนา จันทร์เพ็ญ", "สมศักดิ์ ดวงดี", "อรุณี แสงทอง", "ปิยะ ศักดิ์ศรี",
 ]  # fmt: skip
-SYSTEM_PEOPLE = {"owner": "process_owner", "auditor": "auditor", "ops": "ops"}
+SYSTEM_PEOPLE = {"owner": "process_owner", "auditor": "auditor", "ops": "ops",
+                 "supervisor": "supervisor", "admin": "admin"}  # fmt: skip
+# The demo supervisor oversees the unit whose people run P6 (กพร. กรมอนามัย).
+SUPERVISED_ROLE = "doh_it_officer"
 
 
 @dataclass
@@ -85,19 +88,11 @@ def stories() -> list[Story]:
 
 
 def run_demo(ctx: Prflow) -> None:
-    logins = _people(ctx)
+    logins = people(ctx)
     deployed = deployment.deploy(ctx, [ctx.settings.processes_dir], "owner")
     typer.echo(f"deployed {len(deployed)} processes "
                f"({sum(d.created for d in deployed)} new versions)\n")  # fmt: skip
-    cases: list[tuple[int, str]] = []
-    for story in stories():
-        starter = logins[_first_role(ctx, story.process_key)]
-        case = service.start(ctx, story.process_key, story.start_data, starter)
-        for element_id, data in story.steps:
-            task = next(t for t in service.show(ctx, case.id).tasks
-                        if t.element_id == element_id and t.status in service.OPEN)  # fmt: skip
-            service.complete(ctx, task.id, data, logins[task.role])
-        cases.append((case.id, story.note))
+    cases = play(ctx, logins, stories())
     swept = timers.sweep(ctx)
     typer.echo(f"timer sweep: {len(swept.fired)} escalation(s) fired\n")
     _print_cases([(service.show(ctx, case_id), note) for case_id, note in cases])
@@ -109,7 +104,21 @@ def run_demo(ctx: Prflow) -> None:
                f"({chain.checked} events)")  # fmt: skip
 
 
-def _people(ctx: Prflow) -> dict[str, str]:
+def play(ctx: Prflow, logins: dict[str, str], told: list[Story]) -> list[tuple[int, str]]:
+    """Start each story's case and take its steps as the people of its roles; case ids."""
+    cases: list[tuple[int, str]] = []
+    for story in told:
+        starter = logins[_first_role(ctx, story.process_key)]
+        case = service.start(ctx, story.process_key, story.start_data, starter)
+        for element_id, data in story.steps:
+            task = next(t for t in service.show(ctx, case.id).tasks
+                        if t.element_id == element_id and t.status in service.OPEN)  # fmt: skip
+            service.complete(ctx, task.id, data, logins[task.role])
+        cases.append((case.id, story.note))
+    return cases
+
+
+def people(ctx: Prflow) -> dict[str, str]:
     """One person per role (login = role id with '_' as '-'); system people by role name."""
     wanted = {role.id: role.id.replace("_", "-") for role in ctx.roles}
     wanted.update({role: login for login, role in SYSTEM_PEOPLE.items()})
@@ -118,9 +127,10 @@ def _people(ctx: Prflow) -> dict[str, str]:
             try:
                 users.get_user(session, login)
             except NotFound:
+                unit_role = SUPERVISED_ROLE if role == "supervisor" else role
                 users.add_user(
                     session, ctx.roles, login=login, display_name=THAI_NAMES[index % 15],
-                    unit=ctx.roles.get(role).unit if role in ctx.roles else "prflow",
+                    unit=ctx.roles.get(unit_role).unit if unit_role in ctx.roles else "prflow",
                     roles=[role], now=clock.now(), actor="demo",
                 )  # fmt: skip
     return wanted

@@ -17,6 +17,8 @@ from cli.audit import audit_app
 from cli.deadlines import deadlines_app
 from cli.errors import parse_json_object, reported
 from cli.options import AsUser, Json
+from cli.serve import serve
+from cli.tokens import set_password, tokens_app
 from engine import clock, deployment, service, users
 from engine.context import Prflow
 from engine.store.db import read_session, write_session
@@ -26,6 +28,9 @@ users_app = typer.Typer(no_args_is_help=True, help="Users and their roles.")
 app.add_typer(users_app, name="users")
 app.add_typer(audit_app, name="audit")
 app.add_typer(deadlines_app)  # due, overdue, sweep, ontime sit at the top level
+app.add_typer(tokens_app, name="tokens")
+app.command()(serve)
+users_app.command("password")(set_password)
 
 Paths = Annotated[list[Path], typer.Argument(help="BPMN files or folders of them")]
 

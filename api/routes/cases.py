@@ -6,7 +6,7 @@ from fastapi import APIRouter, status
 
 from api.deps import Ctx, CurrentUser
 from api.routes import PROBLEMS
-from api.schemas import Case, StartCase, Timeline
+from api.schemas import Case, CaseId, StartCase, Timeline
 from engine import permissions, service, worklist
 from engine.audit import timeline as audit_timeline
 from engine.context import Prflow
@@ -32,12 +32,12 @@ def start_case(body: StartCase, ctx: Ctx, user: CurrentUser) -> Case:
 
 
 @router.get("/{case_id}", response_model=Case)
-def get_case(case_id: int, ctx: Ctx, user: CurrentUser) -> Case:
+def get_case(case_id: CaseId, ctx: Ctx, user: CurrentUser) -> Case:
     return _out(ctx, user, case_id)
 
 
 @router.get("/{case_id}/timeline", response_model=Timeline)
-def case_timeline(case_id: int, ctx: Ctx, user: CurrentUser) -> audit_timeline.Timeline:
+def case_timeline(case_id: CaseId, ctx: Ctx, user: CurrentUser) -> audit_timeline.Timeline:
     """Who did what and when, each task's waiting and working time and its verdict."""
     permissions.require(user, Action.VIEW_CASE, worklist.get_case(ctx, case_id))
     return audit_timeline.timeline(ctx, case_id)

@@ -23,6 +23,7 @@ from api.schemas import (
     Problem,
     Reassign,
     Task,
+    TaskId,
     WorkItem,
     WorkPage,
 )
@@ -35,7 +36,7 @@ from engine.users import UserView
 router = APIRouter(prefix="/api/v1/tasks", tags=["tasks"], responses=PROBLEMS)
 
 
-def _task(ctx: Prflow, user: UserView, task_id: int, action: Action) -> worklist.UnitTask:
+def _task(ctx: Prflow, user: UserView, task_id: TaskId, action: Action) -> worklist.UnitTask:
     task = worklist.get_task(ctx, task_id)
     permissions.require(user, action, task)
     return task
@@ -81,20 +82,20 @@ def bulk_reassign(body: BulkReassign, ctx: Ctx, user: CurrentUser, lang: Lang) -
 
 
 @router.get("/{task_id}", response_model=Task)
-def get_task(task_id: int, ctx: Ctx, user: CurrentUser) -> Task:
+def get_task(task_id: TaskId, ctx: Ctx, user: CurrentUser) -> Task:
     _task(ctx, user, task_id, Action.VIEW)
     return _out(ctx, user, task_id)
 
 
 @router.post("/{task_id}/claim", response_model=Task)
-def claim(task_id: int, ctx: Ctx, user: CurrentUser) -> Task:
+def claim(task_id: TaskId, ctx: Ctx, user: CurrentUser) -> Task:
     _task(ctx, user, task_id, Action.CLAIM)
     service.claim(ctx, task_id, user.login)
     return _out(ctx, user, task_id)
 
 
 @router.post("/{task_id}/unclaim", response_model=Task)
-def unclaim(task_id: int, ctx: Ctx, user: CurrentUser) -> Task:
+def unclaim(task_id: TaskId, ctx: Ctx, user: CurrentUser) -> Task:
     _task(ctx, user, task_id, Action.UNCLAIM)
     service.unclaim(ctx, task_id, user.login)
     return _out(ctx, user, task_id)
@@ -102,7 +103,7 @@ def unclaim(task_id: int, ctx: Ctx, user: CurrentUser) -> Task:
 
 @router.post("/{task_id}/complete", response_model=Task)
 def complete(
-    task_id: int,
+    task_id: TaskId,
     body: CompleteTask,
     ctx: Ctx,
     user: CurrentUser,
@@ -115,14 +116,14 @@ def complete(
 
 
 @router.post("/{task_id}/reassign", response_model=Task)
-def reassign(task_id: int, body: Reassign, ctx: Ctx, user: CurrentUser) -> Task:
+def reassign(task_id: TaskId, body: Reassign, ctx: Ctx, user: CurrentUser) -> Task:
     _task(ctx, user, task_id, Action.REASSIGN)
     assignment.reassign(ctx, task_id, body.to, user.login)
     return _out(ctx, user, task_id)
 
 
 def _each(
-    ctx: Prflow, user: UserView, lang: Language, task_id: int, action: Action, to: str | None
+    ctx: Prflow, user: UserView, lang: Language, task_id: TaskId, action: Action, to: str | None
 ) -> BulkOutcome:
     try:
         _task(ctx, user, task_id, action)

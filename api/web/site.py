@@ -35,6 +35,7 @@ def install(app: FastAPI) -> None:
 
     async def to_sign_in(request: Request, error: Exception) -> Response:
         assert isinstance(error, SignInRedirect)
-        return RedirectResponse(f"/sign-in?{urlencode({'next': error.next_path})}", 303)
+        query = "" if error.next_path == "/" else "?" + urlencode({"next": error.next_path})
+        return RedirectResponse(f"/sign-in{query}", 303)
 
     app.add_exception_handler(SignInRedirect, to_sign_in)

@@ -46,7 +46,8 @@ def owner(site: Site) -> Iterator[httpx.Client]:
 
 def test_signed_out_pages_go_to_sign_in_and_forms_are_refused(site: Site) -> None:
     with httpx.Client(base_url=site.url, follow_redirects=False) as anonymous:
-        for path in ("/", "/tasks/1", "/cases/1", "/overdue", "/processes", "/audit"):
+        assert anonymous.get("/").headers["location"] == "/sign-in"
+        for path in ("/tasks/1", "/cases/1", "/overdue", "/processes", "/audit"):
             response = anonymous.get(path, headers={"accept": "text/html"})
             assert response.status_code == 303, path
             assert response.headers["location"] == f"/sign-in?next={path.replace('/', '%2F')}"
