@@ -108,6 +108,15 @@ def _nav(actions: frozenset[Action], path: str, lang: Language) -> list[NavItem]
     ]
 
 
+@dataclass(frozen=True)
+class ErrorPage:
+    """Context of ``error.html``: the error table's title and detail, and the status."""
+
+    title: str
+    detail: str
+    status: int
+
+
 class SignInRedirect(Exception):
     """A page was asked for without a session: go to the sign-in page and come back."""
 

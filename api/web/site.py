@@ -8,6 +8,7 @@ those two folders are served, never the whole of node_modules.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import FastAPI
@@ -16,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from api.web import audit, auth, board, case, inbox, processes, task
-from api.web.pages import SignInRedirect
+from api.web.pages import ErrorPage, Shell, SignInRedirect, page_language, render
 
 STATIC = Path(__file__).parent / "static"
 NODE_MODULES = Path(__file__).resolve().parents[2] / "assets" / "node_modules"
@@ -39,3 +40,14 @@ def install(app: FastAPI) -> None:
         return RedirectResponse(f"/sign-in{query}", 303)
 
     app.add_exception_handler(SignInRedirect, to_sign_in)
+    app.state.html_error_page = error_page
+
+
+def error_page(request: Request, body: dict[str, Any], headers: dict[str, str] | None) -> Response:
+    """The error table's HTML twin: the title and detail in the page frame, a way back."""
+    lang = page_language(request)
+    shell = Shell(lang, "", "", "", [], request.url.path)
+    page = ErrorPage(str(body["title"]), str(body["detail"]), int(body["status"]))
+    response = render(shell, "error.html", page, status=page.status)
+    response.headers.update(headers or {})
+    return response

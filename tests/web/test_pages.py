@@ -25,6 +25,11 @@ def _start_p6(ctx: Prflow, title: str) -> int:
     return service.start(ctx, "website_posting", {"title": title}, "malee").id
 
 
+def _fits_a_phone(page: Page) -> None:
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"], f"{page.url} scrolls sideways on a phone: {width}px"
+
+
 def _open_task_link(page: Page, name: str) -> None:
     page.get_by_role("link", name=name).first.click()
 
@@ -67,6 +72,9 @@ def test_send_back_and_approve_round_trip(
     _open_task_link(officer, "นำข้อมูลขึ้นบนเว็บไซต์")
     expect(officer.get_by_role("heading", name="งานนี้ถูกส่งกลับให้แก้ไข")).to_be_visible()
     expect(officer.locator("#send-back-reason")).to_have_text(REASON)
+    officer.set_viewport_size(PHONE)
+    screenshot(officer, "task-sent-back-phone")
+    _fits_a_phone(officer)
     officer.get_by_label("หมายเหตุ / เหตุผล / สิ่งที่ต้องแก้ไข").fill("เปลี่ยนภาพแล้ว")
     officer.get_by_role("button", name="บันทึกและส่งงาน").click()
     expect(officer.get_by_role("status")).to_have_text("ส่งงานเรียบร้อยแล้ว")
@@ -92,6 +100,11 @@ def test_send_back_and_approve_round_trip(
     )
     expect(checker.locator("table.timeline tbody tr")).to_have_count(5)
     screenshot(checker, "case")
+    checker.set_viewport_size(PHONE)
+    checker.reload()
+    expect(checker.locator("#diagram")).to_have_attribute("data-ready", "true")
+    screenshot(checker, "case-phone")
+    _fits_a_phone(checker)
     assert refused == [], refused  # no CSP refusal, no script error
 
 
@@ -121,8 +134,7 @@ def test_overdue_task_shows_first_and_marked(
     assert rows.first.get_attribute("data-task") == str(open_task(world, late_case).id)
     assert rows.nth(1).get_attribute("data-task") == str(open_task(world, fresh_case).id)
     screenshot(officer, "inbox-phone")
-    width = officer.evaluate("document.documentElement.scrollWidth")
-    assert width <= PHONE["width"], f"the inbox scrolls sideways on a phone: {width}px"
+    _fits_a_phone(officer)
 
     # Bulk: select all and claim them at once.
     officer.get_by_label("เลือกทั้งหมด").check()
