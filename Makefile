@@ -15,10 +15,12 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test,dev]'
 	touch $(STAMP)
 
-# Debian's chromium (and a Thai font, or Thai renders as boxes) for the diagram tests.
+# Debian's chromium (and a Thai font, or Thai renders as boxes) for the diagram tests and
+# print-to-PDF; poppler-utils (pdftotext, pdftoppm) to read the printed documents back.
 system-packages:
-	@if ! command -v chromium >/dev/null || ! dpkg -s fonts-thai-tlwg >/dev/null 2>&1; then \
-		apt-get update -qq && apt-get install -y -qq chromium fonts-thai-tlwg; \
+	@if ! command -v chromium >/dev/null || ! dpkg -s fonts-thai-tlwg >/dev/null 2>&1 \
+		|| ! command -v pdftotext >/dev/null; then \
+		apt-get update -qq && apt-get install -y -qq chromium fonts-thai-tlwg poppler-utils; \
 	fi
 
 $(BROWSER_STAMP): tests/browser/package-lock.json

@@ -50,39 +50,53 @@ class Story:
 def stories() -> list[Story]:
     now = clock.now()
     meeting_ended = (now - timedelta(hours=4)).isoformat(timespec="minutes")
+    today = now.date().isoformat()
     return [
         Story("website_posting", {"title": "กรมอนามัยแนะวิธีป้องกันโรคลมแดด"}, [
             ("upload", {"url": "https://example.go.th/news/heatstroke"}),
-            ("verify", {"decision": "fix", "comments": "แก้คำบรรยายภาพ"}),
+            ("verify", {"decision": "fix", "reason": "แก้คำบรรยายภาพ"}),
             ("upload", {"url": "https://example.go.th/news/heatstroke"}),
-            ("verify", {"decision": "fix", "comments": "เพิ่มแหล่งที่มา"}),
+            ("verify", {"decision": "fix", "reason": "เพิ่มแหล่งที่มา"}),
             ("upload", {"url": "https://example.go.th/news/heatstroke"}),
-            ("verify", {"decision": "ok"}),
-            ("store", {}),
+            ("verify", {"decision": "ok", "checked": ["title", "content", "pictures"]}),
+            ("store", {"stored_at": "https://example.go.th/archive/2569"}),
         ], "two revisions, then stored: completed"),
         Story("news_production", {"agenda": "ประชุมผู้บริหารประจำเดือน"}, [
-            ("receive_agenda", {}),
-            ("select_and_assign", {"newsworthy": "yes", "news_type": "meeting_summary"}),
+            ("receive_agenda", {"agenda_kind": "daily", "agenda_date": today}),
+            ("select_and_assign", {"newsworthy": "yes", "news_type": "meeting_summary",
+                                   "topic": "ประชุมผู้บริหารประจำเดือน",
+                                   "officer": "esao-pr-officer"}),
             ("plan_news", {"category": "policy"}),
-            ("collect_information", {"meeting_ended_at": meeting_ended}),
+            ("collect_information", {"method": "meeting", "meeting_ended_at": meeting_ended}),
         ], "meeting ended 4 hours ago: 3-hour standard missed"),
         Story("office_website_publishing", {"subject": "ประกาศผลการจัดซื้อจัดจ้าง"}, [
-            ("prepare_information", {}),
-            ("check_content", {"decision": "fix", "comments": "แนบเอกสารไม่ครบ"}),
+            ("prepare_information", {"details": "ประกาศผลการจัดซื้อจัดจ้าง ไตรมาส ๑",
+                                     "sources_cited": True, "no_copyright_infringement": True}),
+            ("check_content", {"decision": "fix", "reason": "แนบเอกสารไม่ครบ"}),
         ], "content sent back to the requester"),
         Story("pr_campaign", {"campaign": "รณรงค์ลดการใช้พลาสติก"}, [
-            ("study_data", {}), ("set_issue", {}), ("make_plan", {}), ("design_media", {}),
-            ("review_media", {}),
+            ("study_data", {"summary": "ผลประเมินปีที่แล้วชี้ว่าโรงเรียนใช้พลาสติกมาก"}),
+            ("set_issue", {"issue": "ลดการใช้พลาสติกในโรงเรียน"}),
+            ("make_plan", {"channels": ["website", "facebook"], "summary": "รณรงค์ ๓ เดือน"}),
+            ("design_media", {"media": "อินโฟกราฟิก ๓ ชิ้น"}),
+            ("review_media", {"reviewed": True}),
         ], "waiting for the director's approval"),
         Story("network_communication", {"network": "อสม. จังหวัดเลย"}, [
-            ("build_network", {}), ("create_channel", {}), ("set_key_message", {}),
-            ("publish_on_platform", {}),
+            ("build_network", {"project": "เครือข่าย อสม. จังหวัดเลย"}),
+            ("create_channel", {"channel": "กลุ่ม LINE อสม. เลย", "platform": "line"}),
+            ("set_key_message", {"key_message": "ป้องกันไข้เลือดออกหน้าฝน"}),
+            ("publish_on_platform", {"url": "https://example.go.th/dengue"}),
         ], "network members re-publishing"),
         Story("minister_coordination", {"order": "หนังสือสั่งการด่วน"}, [
-            ("receive_order", {}), ("consider_order", {"channel": "formal"}),
+            ("receive_order", {"received_as": "formal", "subject": "หนังสือสั่งการด่วน",
+                               "document_number": "ศธ ๐๒๐๑/๑๒๓"}),
+            ("consider_order", {"channel": "formal"}),
         ], "formal coordination under way"),
-        Story("pr_network_building", {}, [("study_rules", {})], "setting channels"),
-        Story("news_publishing", {}, [("consider_issue", {})], "assigning an officer"),
+        Story("pr_network_building", {}, [
+            ("study_rules", {"summary": "ศึกษาระเบียบการแต่งตั้งเครือข่าย"}),
+        ], "setting channels"),
+        Story("news_publishing", {}, [("consider_issue", {"issue": "ผลงานเด่นประจำเดือน"})],
+              "assigning an officer"),
         Story("coordination", {}, [], "just started"),
     ]  # fmt: skip
 

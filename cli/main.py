@@ -16,6 +16,7 @@ from cli import output
 from cli.audit import audit_app
 from cli.deadlines import deadlines_app
 from cli.errors import parse_json_object, reported
+from cli.forms import forms_app, upload_attachments
 from cli.options import AsUser, Json
 from cli.serve import serve
 from cli.tokens import set_password, tokens_app
@@ -31,6 +32,7 @@ app.add_typer(deadlines_app)  # due, overdue, sweep, ontime sit at the top level
 app.add_typer(tokens_app, name="tokens")
 app.command()(serve)
 users_app.command("password")(set_password)
+app.add_typer(forms_app)  # forms, print
 
 Paths = Annotated[list[Path], typer.Argument(help="BPMN files or folders of them")]
 
@@ -155,12 +157,15 @@ def complete(
     actor: AsUser,
     data: Annotated[str, typer.Option(help="form data as a JSON object")] = "{}",
     case_version: Annotated[int | None, typer.Option(help="refuse if the case moved on")] = None,
+    attach: Annotated[list[str] | None, typer.Option(help="upload field=path first")] = None,
     as_json: Json = False,
 ) -> None:
-    """Complete a task with its form data; the case moves on."""
+    """Complete a task with its form data; the case moves on. Refused forms list each field."""
     with reported():
         form = parse_json_object(data, "--data")
-        _print_task(service.complete(_engine(), task_id, form, actor, case_version), as_json)
+        engine = _engine()
+        form.update(upload_attachments(engine, task_id, attach or [], actor))
+        _print_task(service.complete(engine, task_id, form, actor, case_version), as_json)
 
 
 @app.command()

@@ -6,6 +6,7 @@
 - ``diagram``: a case's BPMN XML with its steps sorted into done, current and overdue, for
   a viewer to highlight the path taken.
 - ``sent_back``: the reason a step came back, read from the completed step that sent it.
+- ``task_form``: the form deployed with the task's version, for the page to render.
 - ``time_left``: working time until (or past) a due time, for "2 working hours left".
 """
 
@@ -21,8 +22,9 @@ from lxml import etree
 from sqlmodel import col, select
 
 from engine.context import Prflow
-from engine.deployment import compiled_row
+from engine.deployment import compiled_row, forms_of
 from engine.errors import NotFound
+from engine.forms import Form
 from engine.store.db import read_session
 from engine.store.tables import Case, Definition, TaskRow
 
@@ -103,6 +105,14 @@ def step_names(ctx: Prflow, process_key: str, version: int) -> dict[str, str]:
     """Each user task's name by element id, for timelines that log element ids."""
     row = _definition(ctx, process_key, version)
     return {key: info.name for key, info in compiled_row(row).user_tasks.items()}
+
+
+def task_form(ctx: Prflow, process_key: str, version: int, form_id: str | None) -> Form | None:
+    """The form deployed with this version for a task; None for versions without forms."""
+    if form_id is None:
+        return None
+    forms = forms_of(_definition(ctx, process_key, version))
+    return forms.get(form_id) if form_id in forms else None
 
 
 def step_info(ctx: Prflow, process_key: str, version: int, element_id: str) -> StepInfo:

@@ -30,6 +30,8 @@ from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 from engine import timer_events
 from engine.errors import InvalidInput
 from engine.expressions import DUE_AT, UnsafeExpression, parse_safe
+from engine.form_rules import check_forms
+from engine.forms import FormCatalogue
 from engine.process_rules import check_process_tree
 from engine.roles import RoleCatalogue
 
@@ -178,8 +180,14 @@ def _parse_xml(xml: bytes, file_name: str) -> Any:
         ) from err
 
 
-def validate(source: Source, roles: RoleCatalogue) -> CompiledDefinition:
-    """Run every check on a source; return it compiled or raise ``InvalidDefinition``."""
+def validate(
+    source: Source, roles: RoleCatalogue, forms: FormCatalogue | None = None
+) -> CompiledDefinition:
+    """Run every check on a source; return it compiled or raise ``InvalidDefinition``.
+
+    With ``forms``, tasks' forms, gateway conditions and ``due.`` values are checked
+    against the form definitions too (``engine.form_rules``).
+    """
     tree = _parse_xml(source.xml, source.file_name)
     problems = _engine_rules(tree, source.file_name)
     if problems:
@@ -188,6 +196,11 @@ def validate(source: Source, roles: RoleCatalogue) -> CompiledDefinition:
     # precisely, so it runs before the project rules, which would only see the symptom.
     compiled = _compile(source)
     problems = _rule_problems(tree, source.file_name, roles)
+    if forms is not None:
+        problems += [
+            Problem(source.file_name, v.line, v.element_id, v.message, v.rule)
+            for v in check_forms(tree, forms)
+        ]
     if problems:
         raise InvalidDefinition(problems)
     return compiled

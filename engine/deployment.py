@@ -29,6 +29,7 @@ from engine.definitions import (
 )
 from engine.errors import Conflict, InvalidInput, NotFound
 from engine.events import EventType
+from engine.forms import FormCatalogue, sources_sha256
 from engine.store.db import read_session, write_session
 from engine.store.tables import Case, Definition
 from engine.users import get_user, require_role
@@ -58,15 +59,30 @@ def bpmn_files(paths: Iterable[Path]) -> list[Path]:
     return files
 
 
+def form_catalogue(ctx: Prflow, files: Iterable[Path]) -> FormCatalogue:
+    """The forms of ``processes/forms/``, plus a ``forms/`` folder beside any given file."""
+    folders = [ctx.settings.processes_dir / "forms"]
+    folders += sorted({path.parent / "forms" for path in files} - set(folders))
+    return FormCatalogue.load(folders)
+
+
 def validate_files(ctx: Prflow, paths: Iterable[Path]) -> list[tuple[Source, CompiledDefinition]]:
     """Validate every file; raise one ``InvalidDefinition`` listing all problems found."""
+    return _validate(ctx, paths)[0]
+
+
+def _validate(
+    ctx: Prflow, paths: Iterable[Path]
+) -> tuple[list[tuple[Source, CompiledDefinition]], FormCatalogue]:
     problems: list[Problem] = []
     valid: list[tuple[Source, CompiledDefinition]] = []
     keys: dict[str, str] = {}
-    for path in bpmn_files(paths):
+    files = bpmn_files(paths)
+    forms = form_catalogue(ctx, files)
+    for path in files:
         try:
             source = read_source(path)
-            compiled = validate(source, ctx.roles)
+            compiled = validate(source, ctx.roles, forms)
         except InvalidDefinition as err:
             problems.extend(err.problems)
             continue
@@ -85,18 +101,19 @@ def validate_files(ctx: Prflow, paths: Iterable[Path]) -> list[tuple[Source, Com
         valid.append((source, compiled))
     if problems:
         raise InvalidDefinition(problems)
-    return valid
+    return valid, forms
 
 
 def deploy(ctx: Prflow, paths: Iterable[Path], actor: str) -> list[Deployed]:
-    validated = validate_files(ctx, paths)
+    validated, forms = _validate(ctx, paths)
     now = clock.now()
     results: list[Deployed] = []
     try:
         with write_session(ctx.db) as session:
             require_role(get_user(session, actor), "process_owner", "deploy definitions")
-            for source, _compiled in validated:
-                results.append(_store_version(session, source, actor, now))
+            for source, compiled in validated:
+                used = forms.subset_json(t.form for t in compiled.user_tasks.values() if t.form)
+                results.append(_store_version(session, source, used, actor, now))
     except IntegrityError as err:
         # Two deploys of one process raced for the same version number; nothing was stored.
         raise Conflict(
@@ -106,9 +123,13 @@ def deploy(ctx: Prflow, paths: Iterable[Path], actor: str) -> list[Deployed]:
     return results
 
 
-def _store_version(session: Session, source: Source, actor: str, now: datetime) -> Deployed:
+def _store_version(
+    session: Session, source: Source, forms: str, actor: str, now: datetime
+) -> Deployed:
+    """Store a new version unless the newest one has the same diagram and the same forms."""
+    forms_sha256 = sources_sha256(forms)
     latest = latest_version(session, source.key)
-    if latest is not None and latest.sha256 == source.sha256:
+    if latest is not None and (latest.sha256, latest.forms_sha256) == (source.sha256, forms_sha256):
         return Deployed(source.key, latest.version, source.sha256, source.file_name, False)
     version = 1 if latest is None else latest.version + 1
     row = Definition(
@@ -120,6 +141,8 @@ def _store_version(session: Session, source: Source, actor: str, now: datetime) 
         xml=source.xml.decode("utf-8"),
         deployed_at=now,
         deployed_by=actor,
+        forms=forms,
+        forms_sha256=forms_sha256,
     )
     session.add(row)
     session.flush()
@@ -130,7 +153,12 @@ def _store_version(session: Session, source: Source, actor: str, now: datetime) 
         actor=actor,
         process_key=source.key,
         version=version,
-        payload={"sha256": source.sha256, "file": row.file_name, "definition_id": row.id},
+        payload={
+            "sha256": source.sha256,
+            "file": row.file_name,
+            "definition_id": row.id,
+            "forms_sha256": forms_sha256,
+        },
     )
     return Deployed(source.key, version, source.sha256, source.file_name, True)
 
@@ -193,3 +221,15 @@ def require_latest(session: Session, key: str) -> Definition:
 def compiled_row(row: Definition) -> CompiledDefinition:
     """The compiled definition of a stored version (parsed once per process)."""
     return compiled_for(row.sha256, row.xml.encode("utf-8"), row.file_name)
+
+
+def forms_of(row: Definition) -> FormCatalogue:
+    """The forms deployed with a stored version (empty for versions deployed before forms)."""
+    key = row.forms_sha256 or ""
+    cached = _FORMS.get(key)
+    if cached is None:
+        cached = _FORMS[key] = FormCatalogue.from_json(row.forms)
+    return cached
+
+
+_FORMS: dict[str, FormCatalogue] = {}

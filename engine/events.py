@@ -37,6 +37,7 @@ class EventType(StrEnum):
     DUE_RECOMPUTED = "due_recomputed"
     CASE_PURGED = "case_purged"
     PURGE_REFUSED = "purge_refused"
+    ATTACHMENT_STORED = "attachment_stored"
 
 
 def canonical(

@@ -19,7 +19,7 @@ from sqlalchemy import update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, or_, select
 
-from engine import clock, events, runtime, task_due
+from engine import clock, events, form_submission, runtime, task_due
 from engine.context import Prflow
 from engine.definitions import CompiledDefinition
 from engine.deployment import compiled_row, require_latest
@@ -202,6 +202,8 @@ def complete(
         if expected_version is not None and expected_version != case.lock_version:
             raise StaleCase(case.id, expected_version, case.lock_version)  # type: ignore[arg-type]
         definition = _definition(ctx, session, case.definition_id)
+        # Checked against the version's own forms before anything is stepped.
+        data = form_submission.checked(session, definition, row.form, row.case_id, data)
         compiled = compiled_row(definition)
         workflow = load_workflow(ctx, case, compiled, now)
         runtime.complete_task(workflow, row.spiff_task_id, data, now)

@@ -44,3 +44,10 @@ def open_task(ctx: Prflow, case_id: int) -> service.TaskView:
     open_tasks = [t for t in service.show(ctx, case_id).tasks if t.status in service.OPEN]
     assert len(open_tasks) == 1, open_tasks
     return open_tasks[0]
+
+
+def verdict(decision: str) -> dict[str, str]:
+    """P6's verify form: sending back ("fix") needs a reason."""
+    if decision == "fix":
+        return {"decision": "fix", "reason": "แก้ชื่อเรื่อง"}
+    return {"decision": decision}

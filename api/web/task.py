@@ -9,19 +9,24 @@ Buttons come from ``permissions.task_actions``; completing asks ``permissions.re
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Annotated
+from typing import Any
 
-from fastapi import APIRouter, Form
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from markupsafe import Markup
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
 
 from api.deps import Ctx
 from api.errors import problem
-from api.web import text
-from api.web.pages import Csrf, PageShell, Session, Shell, back, check_csrf, render
+from api.security import CSRF_FIELD
+from api.web import task_form, text
+from api.web.pages import PageShell, Session, Shell, back, check_csrf, render
 from engine import case_pages, clock, permissions, service, worklist
 from engine.audit import timeline as audit_timeline
 from engine.context import Prflow
 from engine.errors import EngineError
+from engine.form_values import FieldError, FormInvalid
 from engine.permissions import Action
 from engine.users import UserView
 
@@ -61,6 +66,7 @@ class TaskPage:
     choices: list[Choice]
     values: dict[str, str] = field(default_factory=dict)
     error: str = ""
+    form_html: Markup | None = None
 
     @property
     def can_complete(self) -> bool:
@@ -72,8 +78,8 @@ class TaskPage:
 
 
 def _page(
-    ctx: Prflow, user: UserView, shell: Shell, task_id: int, values: dict[str, str] | None = None,
-    error: str = "",
+    ctx: Prflow, user: UserView, shell: Shell, task_id: int, values: dict[str, Any] | None = None,
+    error: str = "", errors: list[FieldError] | None = None,
 ) -> TaskPage:  # fmt: skip
     task = worklist.get_task(ctx, task_id)
     permissions.require(user, Action.VIEW, task)
@@ -98,9 +104,16 @@ def _page(
     if task.status in ("ready", "claimed"):
         returned = case_pages.sent_back(ctx, task.case_id, task.element_id)
     choices = [Choice(v, text.choice_label(shell.lang, v)) for v in step.choices]
-    return TaskPage(task, permissions.task_actions(user, task), step, words,
+    actions = permissions.task_actions(user, task)
+    form = case_pages.task_form(ctx, task.process_key, task.version, task.form)
+    form_html = None
+    if form is not None and Action.COMPLETE in actions:
+        hidden = {CSRF_FIELD: shell.csrf, "case_version": str(task.case_version)}
+        form_html = task_form.render(form, f"/tasks/{task.id}/complete", hidden, values or {},
+                                     errors or [])  # fmt: skip
+    return TaskPage(task, actions, step, words,
                     task.due_at is not None and task.due_at < now and bool(words), history,
-                    returned, choices, values or {}, error)  # fmt: skip
+                    returned, choices, values or {}, error, form_html)  # fmt: skip
 
 
 @router.get("/tasks/{task_id}")
@@ -109,27 +122,52 @@ def task_page(task_id: int, ctx: Ctx, signed: Session, shell: PageShell) -> Resp
 
 
 @router.post("/tasks/{task_id}/complete")
-def complete(
-    task_id: int, ctx: Ctx, signed: Session, shell: PageShell, csrf_token: Csrf,
-    case_version: Annotated[int, Form(ge=0)],
-    choice: Annotated[str, Form(max_length=100)] = "",
-    comments: Annotated[str, Form(max_length=MAX_NOTE)] = "",
-) -> Response:  # fmt: skip
-    check_csrf(signed, csrf_token)
-    typed = {"choice": choice, "comments": comments}
+async def complete(
+    task_id: int, request: Request, ctx: Ctx, signed: Session, shell: PageShell
+) -> Response:
+    """Complete the task from its form; a refusal re-shows the form with what was typed."""
+    posted = await request.form()
+    token = posted.get(CSRF_FIELD)
+    check_csrf(signed, token if isinstance(token, str) else "")
+    return await run_in_threadpool(_complete, ctx, signed.user, shell, task_id, posted)
+
+
+def _complete(
+    ctx: Prflow, user: UserView, shell: Shell, task_id: int, posted: FormData
+) -> Response:
     task = worklist.get_task(ctx, task_id)
-    permissions.require(signed.user, Action.COMPLETE, task)
-    step = case_pages.step_info(ctx, task.process_key, task.version, task.element_id)
-    data: dict[str, str] = {"comments": comments.strip()} if comments.strip() else {}
-    if step.choice_field is not None:
-        if choice not in step.choices:
-            page = _page(ctx, signed.user, shell, task_id, typed, shell.t("choose_decision"))
+    permissions.require(user, Action.COMPLETE, task)
+    version = str(posted.get("case_version", ""))
+    form = case_pages.task_form(ctx, task.process_key, task.version, task.form)
+    if form is not None:
+        data: dict[str, Any] = task_form.read(form, posted)
+        typed: dict[str, Any] = data
+    else:
+        data, typed = _generic(ctx, task, posted)
+        step = case_pages.step_info(ctx, task.process_key, task.version, task.element_id)
+        if step.choice_field is not None and step.choice_field not in data:
+            page = _page(ctx, user, shell, task_id, typed, shell.t("choose_decision"))
             return render(shell, "task.html", page, status=422)
-        data[step.choice_field] = choice
     try:
-        service.complete(ctx, task_id, data, signed.user.login, case_version)
+        service.complete(
+            ctx, task_id, data, user.login, int(version) if version.isdigit() else None
+        )
     except EngineError as err:
         body = problem(err, shell.lang)
-        page = _page(ctx, signed.user, shell, task_id, typed, f"{body['title']}: {body['detail']}")
+        errors = err.errors if isinstance(err, FormInvalid) else []
+        page = _page(ctx, user, shell, task_id, typed, f"{body['title']}: {body['detail']}", errors)
         return render(shell, "task.html", page, status=int(body["status"]))
     return back("/", "completed")
+
+
+def _generic(
+    ctx: Prflow, task: worklist.UnitTask, posted: FormData
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A version deployed without forms: the branch choice and a note."""
+    step = case_pages.step_info(ctx, task.process_key, task.version, task.element_id)
+    choice = str(posted.get("choice", ""))[:100]
+    comments = str(posted.get("comments", ""))[:MAX_NOTE].strip()
+    data: dict[str, Any] = {"comments": comments} if comments else {}
+    if step.choice_field is not None and choice in step.choices:
+        data[step.choice_field] = choice
+    return data, {"choice": choice, "comments": comments}

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlalchemy import Column, Index, LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from engine.store.types import UTCDateTime
@@ -35,6 +35,9 @@ class Definition(SQLModel, table=True):
     xml: str = Field(sa_column=Column(Text, nullable=False))
     deployed_at: datetime = Field(sa_column=_utc_column(nullable=False))
     deployed_by: str
+    # The TOML of the forms the tasks name (JSON: form id -> text); None before forms existed.
+    forms: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    forms_sha256: str | None = None
 
 
 class Case(SQLModel, table=True):
@@ -194,3 +197,19 @@ class Lease(SQLModel, table=True):
     name: str = Field(primary_key=True)
     holder: str
     expires_at: datetime = Field(sa_column=_utc_column(nullable=False))
+
+
+class Attachment(SQLModel, table=True):
+    """An uploaded file of a case: checked kind and size, its SHA-256 also in the event log."""
+
+    __tablename__ = "attachment"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="process_case.id", index=True)
+    name: str
+    kind: str
+    size: int
+    sha256: str
+    content: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    uploaded_by: str
+    uploaded_at: datetime = Field(sa_column=_utc_column(nullable=False))

@@ -20,8 +20,10 @@ from engine import service
 from engine.context import Prflow
 from engine.deadlines import parse_limit
 from engine.definitions import NS, read_source, validate
+from engine.forms import FormCatalogue
 from engine.settings import REPO_PROCESSES_DIR, Settings
 from engine.store.db import is_sqlite
+from tests.support.form_data import filled
 
 _CONDITION = re.compile(r'(\w+)\s*==\s*"([^"]*)"')
 
@@ -125,6 +127,7 @@ def drive(
     now = datetime.now(UTC)
     data = {**case_data, **{a: (now + timedelta(days=1)).isoformat() for a in pm.anchors}}
     case = service.start(ctx, pm.key, data, pm.roles[0])
+    forms = FormCatalogue.load([REPO_PROCESSES_DIR / "forms"])
     visits: dict[str, int] = {}
     for _ in range(200):
         open_tasks = [t for t in service.show(ctx, case.id).tasks if t.status in service.OPEN]
@@ -132,10 +135,13 @@ def drive(
             return case.id
         task = open_tasks[0]
         visit = visits[task.element_id] = visits.get(task.element_id, -1) + 1
-        form: dict[str, Any] = {}
+        definition = forms.get(task.form or "")
+        # The case's own values for fields this form has (P8's news_type, event times).
+        form: dict[str, Any] = {f.name: data[f.name] for f in definition.fields if f.name in data}
         for name, values in pm.choices.get(task.element_id, {}).items():
             form[name] = values[visit % len(values)]
             if plan is not None and plan[:2] == (task.element_id, name) and visit == 0:
                 form[name] = plan[2]
-        service.complete(ctx, task.id, form, task.role)
+        # Logins are role ids here, so a person field names its role's user.
+        service.complete(ctx, task.id, filled(definition, form, lambda role: role), task.role)
     raise AssertionError(f"case {case.id} of {pm.key} did not end in 200 steps")

@@ -17,14 +17,14 @@ from engine.errors import NotFound
 from tests.audit.conftest import ALL_PROCESSES
 from tests.audit.helpers import admin_rights, copy_database, drive, open_copy, plans, process_map
 from tests.audit.test_chain import completion_seq
-from tests.factories import open_task
+from tests.factories import open_task, verdict
 
 
 def p6_case(ctx: Prflow, decisions: tuple[str, ...]) -> int:
     case = service.start(ctx, "website_posting", {"title": "ข่าว"}, "malee")
     for decision in decisions:
         service.complete(ctx, open_task(ctx, case.id).id, {"url": "u"}, "somchai")
-        service.complete(ctx, open_task(ctx, case.id).id, {"decision": decision}, "malee")
+        service.complete(ctx, open_task(ctx, case.id).id, verdict(decision), "malee")
     if decisions[-1] == "ok":
         service.complete(ctx, open_task(ctx, case.id).id, {}, "malee")
     return case.id

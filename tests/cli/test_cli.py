@@ -13,7 +13,7 @@ from freezegun import freeze_time
 from typer.testing import CliRunner
 
 from cli.main import app
-from tests.factories import P6
+from tests.factories import P6, verdict
 
 PRFLOW = [sys.executable, "-m", "cli"]
 
@@ -55,7 +55,7 @@ def test_a_case_started_in_one_process_is_finished_from_others(db: str) -> None:
         inbox = json.loads(run(db, "inbox", "--as", "malee", "--json").stdout)
         assert inbox[0]["element_id"] == "verify"
         run(db, "complete", str(inbox[0]["id"]), "--as", "malee",
-            "--data", json.dumps({"decision": decision}))  # fmt: skip
+            "--data", json.dumps(verdict(decision)))  # fmt: skip
     store = json.loads(run(db, "inbox", "--role", "doh_web_pr_officer", "--json").stdout)[0]
     run(db, "claim", str(store["id"]), "--as", "malee")
     run(db, "complete", str(store["id"]), "--as", "malee")

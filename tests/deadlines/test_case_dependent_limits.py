@@ -1,4 +1,5 @@
-"""P8's limits depend on the news type: a case without one gets a clear form error."""
+"""P8's limits depend on the news type: the director's form cannot leave it out, so every
+production step finds its service standard."""
 
 from __future__ import annotations
 
@@ -7,8 +8,8 @@ from freezegun import freeze_time
 
 from engine import service
 from engine.context import Prflow
+from engine.form_values import FormInvalid
 from engine.settings import REPO_PROCESSES_DIR
-from engine.task_due import NoMatchingLimit
 from tests.factories import add_people, deploy
 from tests.support.scenarios import people_for_all_roles
 
@@ -18,28 +19,29 @@ def open_task(ctx: Prflow, case_id: int) -> service.TaskView:
     return task
 
 
-def test_a_missing_news_type_is_a_form_error_that_the_next_form_can_mend(ctx: Prflow) -> None:
+def test_a_missing_news_type_is_refused_by_the_directors_form(ctx: Prflow) -> None:
     add_people(ctx, people_for_all_roles())
-    deploy(ctx, REPO_PROCESSES_DIR)
+    deploy(ctx, REPO_PROCESSES_DIR / "news_production.bpmn")
     with freeze_time("2026-03-09T02:00:00+00:00"):  # Monday 09:00 Bangkok
         case = service.start(ctx, "news_production", {}, "u_esao_pr_officer")
-        service.complete(ctx, open_task(ctx, case.id).id, {}, "u_esao_pr_officer")
-        # The director forgets the news type.
-        service.complete(ctx, open_task(ctx, case.id).id, {"newsworthy": "yes"},
-                         "u_esao_admin_director")  # fmt: skip
-        service.complete(ctx, open_task(ctx, case.id).id, {}, "u_esao_pr_officer")
-        collect = open_task(ctx, case.id)
+        service.complete(ctx, open_task(ctx, case.id).id,
+                         {"agenda_kind": "daily", "agenda_date": "2026-03-09"},
+                         "u_esao_pr_officer")  # fmt: skip
+        assign = open_task(ctx, case.id)
         before = service.show(ctx, case.id)
-        with pytest.raises(NoMatchingLimit) as refused:
-            service.complete(ctx, collect.id, {"meeting_ended_at": "2026-03-09T08:30+07:00"},
-                             "u_esao_pr_officer")  # fmt: skip
-        assert "step 'write_news' takes its time limit from news_type" in str(refused.value)
+        # The director forgets the news type.
+        chosen = {"newsworthy": "yes", "topic": "ประชุม", "officer": "u_esao_pr_officer"}
+        with pytest.raises(FormInvalid) as refused:
+            service.complete(ctx, assign.id, chosen, "u_esao_admin_director")
+        assert "news_type" in str(refused.value)
         assert "meeting_summary, inspection, press_conference" in str(refused.value)
         assert service.show(ctx, case.id) == before
-        service.complete(
-            ctx, collect.id,
-            {"meeting_ended_at": "2026-03-09T08:30+07:00", "news_type": "meeting_summary"},
-            "u_esao_pr_officer",
-        )  # fmt: skip
+        service.complete(ctx, assign.id, {**chosen, "news_type": "meeting_summary"},
+                         "u_esao_admin_director")  # fmt: skip
+        service.complete(ctx, open_task(ctx, case.id).id, {"category": "policy"},
+                         "u_esao_pr_officer")  # fmt: skip
+        service.complete(ctx, open_task(ctx, case.id).id,
+                         {"method": "meeting", "meeting_ended_at": "2026-03-09T08:30+07:00"},
+                         "u_esao_pr_officer")  # fmt: skip
     write = open_task(ctx, case.id)
     assert (write.element_id, write.due_text) == ("write_news", "meeting_ended_at + 3 hours")

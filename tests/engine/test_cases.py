@@ -18,7 +18,7 @@ from engine.service import StaleCase, TaskNotOpen
 from engine.settings import REPO_PROCESSES_DIR, Settings
 from engine.store.db import read_session
 from engine.store.tables import Case, Event, TaskRow
-from tests.factories import PEOPLE, add_people, deploy, open_task
+from tests.factories import PEOPLE, add_people, deploy, open_task, verdict
 
 # Friday 10 April 2026, 15:00 in Bangkok: Songkran (13–15 April) follows the weekend.
 FRIDAY_AFTERNOON = "2026-04-10T08:00:00+00:00"
@@ -52,7 +52,7 @@ def test_p6_case_loops_through_two_fixes_then_stores(p6: Prflow) -> None:
             upload = open_task(p6, case.id)
             service.complete(p6, upload.id, {"url": "https://example.go.th/news/1"}, "somchai")
             verify = open_task(p6, case.id)
-            service.complete(p6, verify.id, {"decision": decision}, "malee")
+            service.complete(p6, verify.id, verdict(decision), "malee")
         store = open_task(p6, case.id)
         service.complete(p6, store.id, {}, "malee")
 
@@ -70,7 +70,7 @@ def test_p6_case_loops_through_two_fixes_then_stores(p6: Prflow) -> None:
     ]
     # 1 working day from Friday 15:00 skips the weekend and Songkran: Thursday 16 April 16:30.
     assert {t.due_at for t in done.tasks} == {datetime(2026, 4, 16, 9, 30, tzinfo=UTC)}
-    assert done.tasks[1].data == {"decision": "fix"}
+    assert done.tasks[1].data == verdict("fix")
 
     with read_session(p6.db) as session:
         logged = session.exec(
@@ -217,8 +217,9 @@ def test_a_form_missing_the_decision_field_is_refused_and_changes_nothing(p6: Pr
     verify = open_task(p6, case.id)
     before = snapshot(p6, case.id)
 
-    with pytest.raises(InvalidInput, match=r"reads field 'decision'.*submit 'decision'"):
-        service.complete(p6, verify.id, {"comments": "ดูดี"}, "malee")
+    # The form refuses it before the gateway could: the field, in Thai and English.
+    with pytest.raises(InvalidInput, match=r"decision: กรุณากรอก .* Decision is required"):
+        service.complete(p6, verify.id, {"reason": "ดูดี"}, "malee")
     assert snapshot(p6, case.id) == before
     # The case is not damaged: the right data still moves it on.
     service.complete(p6, verify.id, {"decision": "ok"}, "malee")

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -29,8 +30,10 @@ from freezegun import freeze_time
 
 from engine import service
 from engine.context import Prflow
+from engine.forms import FormCatalogue
 from engine.roles import RoleCatalogue
 from engine.settings import REPO_PROCESSES_DIR
+from tests.support.form_data import filled
 
 __all__ = [
     "MONDAY_MORNING",
@@ -60,7 +63,8 @@ class Step:
     """One user task that must be the case's only open task, and how it is completed.
 
     ``role`` is the manual's role for the step (a ``roles.toml`` id); ``data`` is the form
-    data, including the decision fields the following gateway reads.
+    data, including the decision fields the following gateway reads; ``drive`` fills the
+    form's other required fields with valid values (``tests.support.form_data``).
     """
 
     element_id: str
@@ -130,7 +134,8 @@ def drive(ctx: Prflow, scenario: Scenario, people: Mapping[str, list[str]]) -> i
             # The task must reach the person, not just exist: the inbox is the worklist.
             if task.id not in {t.id for t in service.inbox(ctx, actor=actor)}:
                 raise ScenarioFailed(f"{where}: task {task.id} is not in {actor}'s inbox")
-            service.complete(ctx, task.id, dict(step.data), actor)
+            data = filled(_forms().get(task.form or ""), step.data, lambda r: login_for(r, people))
+            service.complete(ctx, task.id, data, actor)
         done = service.show(ctx, case.id)
     left = _open_tasks(done)
     if scenario.ends == "completed" and (done.status != "completed" or left):
@@ -141,6 +146,11 @@ def drive(ctx: Prflow, scenario: Scenario, people: Mapping[str, list[str]]) -> i
     if scenario.ends == "running" and done.status != "running":
         raise ScenarioFailed(f"{scenario.name}: the case is {done.status}, expected running")
     return case.id
+
+
+@cache
+def _forms() -> FormCatalogue:
+    return FormCatalogue.load([REPO_PROCESSES_DIR / "forms"])
 
 
 def scenario(name: str) -> Scenario:
@@ -186,9 +196,9 @@ DOH_IT, DOH_PR = "doh_it_officer", "doh_web_pr_officer"
 MO_OFFICER = "mo_officer"
 
 OK: Mapping[str, str] = {"decision": "ok"}
-FIX: Mapping[str, str] = {"decision": "fix", "comments": "แก้ไขตามข้อสังเกต"}
+FIX: Mapping[str, str] = {"decision": "fix", "reason": "แก้ไขตามข้อสังเกต"}
 APPROVE: Mapping[str, str] = {"decision": "approve"}
-REVISE: Mapping[str, str] = {"decision": "revise", "comments": "ปรับปรุงตามข้อสังเกต"}
+REVISE: Mapping[str, str] = {"decision": "revise", "reason": "ปรับปรุงตามข้อสังเกต"}
 
 # P8 event times, consistent with MONDAY_MORNING (09:00 +07:00): the meeting ended half an
 # hour ago (write_news due 11:30), the inspection at 08:00 (due Tuesday 08:00), the press
@@ -220,13 +230,13 @@ def _p1(answers: list[str]) -> Scenario:
 def _p8(name: str, news_type: str, checks: list[tuple[str, Mapping[str, str]]]) -> Scenario:
     """P8 for one news type; ``checks`` are the check tasks after each writing, in order."""
     assign: dict[str, str] = {"newsworthy": "yes", "news_type": news_type}
-    collected: dict[str, str] = {}
+    collected: dict[str, str] = {"method": "documents"}
     if news_type == "press_conference":
         assign["press_conference_at"] = P8_PRESS_CONFERENCE_AT
     elif news_type == "meeting_summary":
-        collected["meeting_ended_at"] = P8_MEETING_ENDED_AT
+        collected.update(method="meeting", meeting_ended_at=P8_MEETING_ENDED_AT)
     else:
-        collected["inspection_ended_at"] = P8_INSPECTION_ENDED_AT
+        collected.update(method="inspection", inspection_ended_at=P8_INSPECTION_ENDED_AT)
     steps = [
         Step("receive_agenda", PR, {}),
         Step("select_and_assign", ADMIN_DIRECTOR, assign),
@@ -239,7 +249,7 @@ def _p8(name: str, news_type: str, checks: list[tuple[str, Mapping[str, str]]]) 
         steps.append(Step(element_id, roles[element_id], data))
         if data["decision"] == "fix":
             steps.append(Step("write_news", PR, {"headline": "ฉบับแก้ไข"}))
-    steps.append(Step("publish_news", PR, {"channels": "website, Facebook, LINE"}))
+    steps.append(Step("publish_news", PR, {"channels": ["website", "facebook", "line"]}))
     return Scenario(name, "news_production", {"title": "วาระงานประจำวัน"}, steps)
 
 
@@ -394,10 +404,10 @@ SCENARIOS: list[Scenario] = [
             Step("check_content", GROUP_DIRECTOR, OK),
             Step("request_permission", REQUESTER, {}),
             Step("permit_publication", DIRECTOR, {"decision": "permit"}),
-            Step("send_file", REQUESTER, {"sent_by": "e-mail"}),
+            Step("send_file", REQUESTER, {"sent_by": "email"}),
             Step("publish_on_website", WEBMASTER, {}),
             Step("check_published", GROUP_DIRECTOR, FIX),
-            Step("send_file", REQUESTER, {"sent_by": "e-mail"}),
+            Step("send_file", REQUESTER, {"sent_by": "email"}),
             Step("publish_on_website", WEBMASTER, {}),
             Step("check_published", GROUP_DIRECTOR, OK),
         ],

@@ -30,6 +30,10 @@ def _fits_a_phone(page: Page) -> None:
     assert width <= PHONE["width"], f"{page.url} scrolls sideways on a phone: {width}px"
 
 
+def _submit(page: Page) -> None:
+    page.locator("#task-form-holder button[type=submit]").click()
+
+
 def _open_task_link(page: Page, name: str) -> None:
     page.get_by_role("link", name=name).first.click()
 
@@ -51,21 +55,25 @@ def test_send_back_and_approve_round_trip(
     expect(officer.get_by_text("คู่มือกำหนดว่า")).to_be_visible()
     expect(officer.locator(".manual")).to_contain_text("Manual step 1")
     screenshot(officer, "task")
-    officer.get_by_label("หมายเหตุ / เหตุผล / สิ่งที่ต้องแก้ไข").fill("นำข่าวขึ้นเว็บไซต์แล้ว")
-    officer.get_by_role("button", name="บันทึกและส่งงาน").click()
+    officer.locator("#f-url").fill("https://www.anamai.moph.go.th/th/news/1")
+    officer.locator("#f-notes").fill("นำข่าวขึ้นเว็บไซต์แล้ว")
+    _submit(officer)
     expect(officer.get_by_role("status")).to_have_text("ส่งงานเรียบร้อยแล้ว")
     expect(officer.get_by_text("ไม่มีงานค้าง")).to_be_visible()
 
     checker = sign_in(browser, site, "malee")
     _open_task_link(checker, "ตรวจสอบความถูกต้องและครบถ้วน")
-    # A send-back without choosing a decision is refused and keeps what was typed.
-    checker.get_by_label("หมายเหตุ / เหตุผล / สิ่งที่ต้องแก้ไข").fill(REASON)
-    checker.locator("#task-form").evaluate("form => form.noValidate = true")
-    checker.get_by_role("button", name="บันทึกและส่งงาน").click()
-    expect(checker.locator("#form-error")).to_have_text("กรุณาเลือกผลการพิจารณา")
-    expect(checker.get_by_label("หมายเหตุ / เหตุผล / สิ่งที่ต้องแก้ไข")).to_have_value(REASON)
-    checker.get_by_label("ส่งกลับแก้ไข").check()
-    checker.get_by_role("button", name="บันทึกและส่งงาน").click()
+    # Sending back without a reason is refused by the form; what was chosen stays.
+    checker.locator("#f-decision").select_option("fix")
+    checker.get_by_label("เนื้อหา").check()
+    _submit(checker)
+    expect(checker.locator("#form-error")).to_contain_text("ข้อมูลไม่ถูกต้อง")
+    expect(checker.locator('[data-field="reason"] .error')).to_be_visible()
+    expect(checker.locator("#f-decision")).to_have_value("fix")
+    expect(checker.get_by_label("เนื้อหา")).to_be_checked()
+    screenshot(checker, "task-refused")
+    checker.locator("#f-reason").fill(REASON)
+    _submit(checker)
     expect(checker.get_by_role("status")).to_have_text("ส่งงานเรียบร้อยแล้ว")
 
     officer.goto(f"{site.url}/")
@@ -75,14 +83,14 @@ def test_send_back_and_approve_round_trip(
     officer.set_viewport_size(PHONE)
     screenshot(officer, "task-sent-back-phone")
     _fits_a_phone(officer)
-    officer.get_by_label("หมายเหตุ / เหตุผล / สิ่งที่ต้องแก้ไข").fill("เปลี่ยนภาพแล้ว")
-    officer.get_by_role("button", name="บันทึกและส่งงาน").click()
+    officer.locator("#f-notes").fill("เปลี่ยนภาพแล้ว")
+    _submit(officer)
     expect(officer.get_by_role("status")).to_have_text("ส่งงานเรียบร้อยแล้ว")
 
     checker.goto(f"{site.url}/")
     _open_task_link(checker, "ตรวจสอบความถูกต้องและครบถ้วน")
-    checker.get_by_label("ถูกต้อง ครบถ้วน (อนุมัติ)").check()
-    checker.get_by_role("button", name="บันทึกและส่งงาน").click()
+    checker.locator("#f-decision").select_option("ok")
+    _submit(checker)
     expect(checker.get_by_role("status")).to_have_text("ส่งงานเรียบร้อยแล้ว")
     assert open_task(world, case_id).element_id == "store"
 
