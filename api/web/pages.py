@@ -14,7 +14,6 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
 from fastapi import Depends, Form
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -29,12 +28,9 @@ from api.web import text
 from engine import permissions
 from engine.auth.sessions import SignedIn
 from engine.permissions import Action
+from forms.filters import BANGKOK, be_date, be_datetime
 
 TEMPLATES = Path(__file__).parent / "templates"
-BANGKOK = ZoneInfo("Asia/Bangkok")
-BE_OFFSET = 543
-THAI_MONTHS_SHORT = ("ม.ค.", "ก.พ.", "มี.ค.", "เม.ย.", "พ.ค.", "มิ.ย.", "ก.ค.", "ส.ค.", "ก.ย.",
-                     "ต.ค.", "พ.ย.", "ธ.ค.")  # fmt: skip
 
 ENV = Environment(
     loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(default=True),
@@ -43,22 +39,17 @@ ENV = Environment(
 
 
 def when(value: datetime | date | None, lang: Language) -> str:
-    """An instant as people read it: Bangkok time, Buddhist Era year in Thai.
-
-    The forms package's filters (``be_datetime``) take over once its branch is merged.
-    """
+    """An instant as people read it: in Thai the forms package's Buddhist Era filters
+    (Bangkok time), in English the same instant in Bangkok with the common era."""
     if value is None:
         return ""
-    if isinstance(value, datetime):
-        local = value.astimezone(BANGKOK)
-        if lang == "th":
-            month = THAI_MONTHS_SHORT[local.month - 1]
-            # No-break spaces: a line may wrap between the date and the time, not inside.
-            return f"{local.day}\u00a0{month}\u00a0{local.year + BE_OFFSET} {local:%H.%M}\u00a0น."
-        return f"{local:%d\u00a0%b\u00a0%Y %H:%M}"
     if lang == "th":
-        return f"{value.day} {THAI_MONTHS_SHORT[value.month - 1]} {value.year + BE_OFFSET}"
-    return f"{value:%d %b %Y}"
+        if isinstance(value, datetime):
+            return be_datetime(value, "arabic")
+        return be_date(value, "arabic")
+    if isinstance(value, datetime):
+        return f"{value.astimezone(BANGKOK):%d\u00a0%b\u00a0%Y %H:%M}"
+    return f"{value:%d\u00a0%b\u00a0%Y}"
 
 
 @dataclass(frozen=True)
