@@ -155,7 +155,9 @@ def _complete(
     except EngineError as err:
         body = problem(err, shell.lang)
         errors = err.errors if isinstance(err, FormInvalid) else []
-        page = _page(ctx, user, shell, task_id, typed, f"{body['title']}: {body['detail']}", errors)
+        # A refused form's messages stand beside its fields; the top line only says so.
+        summary = body["title"] if errors else f"{body['title']}: {body['detail']}"
+        page = _page(ctx, user, shell, task_id, typed, summary, errors)
         return render(shell, "task.html", page, status=int(body["status"]))
     return back("/", "completed")
 

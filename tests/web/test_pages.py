@@ -67,7 +67,7 @@ def test_send_back_and_approve_round_trip(
     checker.locator("#f-decision").select_option("fix")
     checker.get_by_label("เนื้อหา").check()
     _submit(checker)
-    expect(checker.locator("#form-error")).to_contain_text("ข้อมูลไม่ถูกต้อง")
+    expect(checker.locator("#form-error")).to_have_text("ข้อมูลไม่ถูกต้อง")
     expect(checker.locator('[data-field="reason"] .error')).to_be_visible()
     expect(checker.locator("#f-decision")).to_have_value("fix")
     expect(checker.get_by_label("เนื้อหา")).to_be_checked()
