@@ -21,15 +21,16 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import ColumnElement, tuple_
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from engine import service
 from engine.context import Prflow
-from engine.errors import InvalidInput
+from engine.errors import InvalidInput, NotFound
 from engine.service import CLAIMED, READY, CaseView, TaskView
 from engine.store.db import read_session
 from engine.store.tables import Case, TaskRow, User
-from engine.users import UserView, get_user
+from engine.users import UserView
 
 MAX_PAGE = 200
 
@@ -102,35 +103,38 @@ def _decode(cursor: str) -> tuple[datetime | None, int]:
         ) from err
 
 
+_COLUMNS = (
+    col(TaskRow.id), col(TaskRow.case_id), col(Case.lock_version), col(Case.process_key),
+    col(TaskRow.element_id), col(TaskRow.name), col(TaskRow.role), col(TaskRow.form),
+    col(TaskRow.status), col(TaskRow.assignee), col(TaskRow.created_at), col(TaskRow.due_text),
+    col(TaskRow.due_at),
+)  # fmt: skip
+
+
 def worklist(
-    ctx: Prflow, login: str, filters: Filters, *, cursor: str | None = None, limit: int = 50
+    ctx: Prflow, user: UserView, filters: Filters, *, cursor: str | None = None, limit: int = 50
 ) -> Page:
-    """One page of ``login``'s open tasks, soonest due first."""
+    """One page of ``user``'s open tasks, soonest due first."""
     if not 1 <= limit <= MAX_PAGE:
         raise InvalidInput(f"limit {limit} must be between 1 and {MAX_PAGE}")
     position = _decode(cursor) if cursor else None
+    branches = [[col(TaskRow.status) == CLAIMED, col(TaskRow.assignee) == user.login]]
+    if filters.scope is Scope.ROLES:
+        roles = [r for r in user.roles if filters.role in (None, r)]
+        branches += [[col(TaskRow.status) == READY, col(TaskRow.role) == r] for r in roles]
+    items: list[WorkItem] = []
     with read_session(ctx.db) as session:
-        user = get_user(session, login)
-        parts = [col(TaskRow.status) == CLAIMED, col(TaskRow.assignee) == login]
-        branches = [parts]
-        if filters.scope is Scope.ROLES:
-            roles = [r for r in user.roles if filters.role in (None, r)]
-            branches += [[col(TaskRow.status) == READY, col(TaskRow.role) == r] for r in roles]
-        rows: list[TaskRow] = []
         for branch in branches:
-            rows += _branch(session, branch, filters, position, limit + 1)
-        rows.sort(key=_order)
-        rows = rows[: limit + 1]
-        more = len(rows) > limit
-        rows = rows[:limit]
-        items = _items(session, rows)
-    last = rows[-1] if rows else None
-    next_cursor = _encode(last.due_at, last.id) if more and last and last.id else None
-    return Page(items, next_cursor)
+            items += _branch(session, branch, filters, position, limit + 1)
+    items.sort(key=_order)
+    page = items[:limit]
+    last = page[-1] if page else None
+    more = len(items) > limit
+    return Page(page, _encode(last.due_at, last.id) if more and last else None)
 
 
-def _order(row: TaskRow) -> tuple[bool, datetime | None, int]:
-    return (row.due_at is None, row.due_at, row.id or 0)
+def _order(item: WorkItem) -> tuple[bool, datetime | None, int]:
+    return (item.due_at is None, item.due_at, item.id)
 
 
 def _branch(
@@ -139,17 +143,18 @@ def _branch(
     filters: Filters,
     position: tuple[datetime | None, int] | None,
     limit: int,
-) -> list[TaskRow]:
-    rows: list[TaskRow] = []
+) -> list[WorkItem]:
+    found: list[WorkItem] = []
     # Two index-ordered scans: tasks with a due time, then those without (NULLS LAST).
     for with_due in (True, False):
-        query = select(TaskRow).where(*conditions)
+        # Plain columns, not ORM objects: building entities cost more than the query itself.
+        query = (
+            sa_select(*_COLUMNS).join(Case, col(Case.id) == col(TaskRow.case_id)).where(*conditions)
+        )
         if filters.role is not None:
             query = query.where(col(TaskRow.role) == filters.role)
         if filters.process is not None:
-            query = query.join(Case, col(Case.id) == col(TaskRow.case_id)).where(
-                col(Case.process_key) == filters.process
-            )
+            query = query.where(col(Case.process_key) == filters.process)
         if filters.due_before is not None:
             query = query.where(col(TaskRow.due_at) < filters.due_before)
         if position is not None:
@@ -167,42 +172,10 @@ def _branch(
             )
         else:
             query = query.where(col(TaskRow.due_at).is_(None)).order_by(col(TaskRow.id))
-        rows += session.exec(query.limit(limit - len(rows))).all()
-        if len(rows) >= limit:
+        found += [WorkItem(*row) for row in session.execute(query.limit(limit - len(found)))]
+        if len(found) >= limit:
             break
-    return rows
-
-
-def _items(session: Session, rows: list[TaskRow]) -> list[WorkItem]:
-    case_ids = {row.case_id for row in rows}
-    cases = {
-        case_id: (key, version)
-        for case_id, key, version in session.exec(
-            select(Case.id, Case.process_key, Case.lock_version).where(col(Case.id).in_(case_ids))
-        ).all()
-    }
-    items = []
-    for row in rows:
-        assert row.id is not None
-        key, version = cases[row.case_id]
-        items.append(
-            WorkItem(
-                row.id,
-                row.case_id,
-                version,
-                key,
-                row.element_id,
-                row.name,
-                row.role,
-                row.form,
-                row.status,
-                row.assignee,
-                row.created_at,
-                row.due_text,
-                row.due_at,
-            )
-        )
-    return items
+    return found
 
 
 def _starter_unit(session: Session, case_id: int) -> tuple[str, int]:
@@ -220,12 +193,37 @@ def _as(cls: type[Any], view: object, **extra: Any) -> Any:
 
 
 def get_task(ctx: Prflow, task_id: int) -> UnitTask:
-    """A task with its case's unit and version (``NotFound`` if there is no such task)."""
-    view = service.task(ctx, task_id)
+    """A task with its case's unit and version (``NotFound`` if there is no such task).
+
+    One query, and never the case's (large) state column: every task route starts here.
+    """
+    query = (
+        sa_select(
+            TaskRow,
+            col(Case.process_key),
+            col(Case.version),
+            col(Case.lock_version),
+            col(User.unit),
+        )
+        .join(Case, col(Case.id) == col(TaskRow.case_id))
+        .outerjoin(User, col(User.login) == col(Case.started_by))
+        .where(col(TaskRow.id) == task_id)
+    )
     with read_session(ctx.db) as session:
-        unit, version = _starter_unit(session, view.case_id)
-    task: UnitTask = _as(UnitTask, view, unit=unit, case_version=version)
-    return task
+        found = session.execute(query).first()
+    if found is None:
+        raise NotFound("task", task_id, "see your open tasks with GET /api/v1/tasks")
+    row, process_key, version, case_version, unit = found
+    assert row.id is not None
+    return UnitTask(
+        id=row.id, case_id=row.case_id, process_key=process_key, version=version,
+        element_id=row.element_id, name=row.name, role=row.role, form=row.form,
+        status=row.status, assignee=row.assignee, created_at=row.created_at,
+        claimed_at=row.claimed_at, completed_at=row.completed_at,
+        completed_by=row.completed_by, due_text=row.due_text, due_at=row.due_at,
+        data=json.loads(row.data) if row.data else None, unit=unit or "",
+        case_version=case_version,
+    )  # fmt: skip
 
 
 def get_case(ctx: Prflow, case_id: int) -> UnitCase:
@@ -234,8 +232,3 @@ def get_case(ctx: Prflow, case_id: int) -> UnitCase:
         unit, _ = _starter_unit(session, case_id)
     case: UnitCase = _as(UnitCase, view, unit=unit)
     return case
-
-
-def user(ctx: Prflow, login: str) -> UserView:
-    with read_session(ctx.db) as session:
-        return get_user(session, login)

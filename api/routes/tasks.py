@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query
+from fastapi import APIRouter, Header, Query, Response
 
 from api.deps import Ctx, CurrentUser, Lang
 from api.errors import PreconditionFailed, problem
@@ -65,7 +65,7 @@ def list_tasks(
 ) -> worklist.Page:
     """Your open tasks, soonest due first (no time limit last), one keyset page at a time."""
     filters = worklist.Filters(scope, role, process, due_before)
-    return worklist.worklist(ctx, user.login, filters, cursor=cursor, limit=limit)
+    return worklist.worklist(ctx, user, filters, cursor=cursor, limit=limit)
 
 
 @router.post("/bulk/claim", response_model=BulkResult)
@@ -82,9 +82,12 @@ def bulk_reassign(body: BulkReassign, ctx: Ctx, user: CurrentUser, lang: Lang) -
 
 
 @router.get("/{task_id}", response_model=Task)
-def get_task(task_id: TaskId, ctx: Ctx, user: CurrentUser) -> Task:
+def get_task(task_id: TaskId, ctx: Ctx, user: CurrentUser, response: Response) -> Task:
+    """A task, with what you may do now; its ``ETag`` is the case version for ``If-Match``."""
     _task(ctx, user, task_id, Action.VIEW)
-    return _out(ctx, user, task_id)
+    task = _out(ctx, user, task_id)
+    response.headers["ETag"] = f'"{task.case_version}"'
+    return task
 
 
 @router.post("/{task_id}/claim", response_model=Task)

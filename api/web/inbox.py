@@ -54,7 +54,7 @@ class InboxPage:
 def inbox(ctx: Ctx, signed: Session, shell: PageShell) -> Response:
     now = clock.now()
     day = case_pages.working_day(ctx)
-    page = worklist.worklist(ctx, signed.user.login, worklist.Filters(), limit=INBOX_SIZE)
+    page = worklist.worklist(ctx, signed.user, worklist.Filters(), limit=INBOX_SIZE)
     rows = []
     for item in page.items:
         actions = permissions.task_actions(signed.user, worklist.get_task(ctx, item.id))

@@ -17,7 +17,7 @@ from engine import clock
 from engine.context import Prflow
 from engine.errors import Conflict, NotFound
 from engine.store.db import read_session, write_session
-from engine.store.tables import ApiToken
+from engine.store.tables import ApiToken, User, UserRole
 from engine.users import UserView, get_user
 
 PREFIX = "prf_"  # lets secret scanners and people recognise a prflow token
@@ -77,8 +77,17 @@ def revoke(ctx: Prflow, token_id: int) -> TokenInfo:
 
 def user_for(ctx: Prflow, token: str) -> UserView | None:
     """The user a live token belongs to, or None for an unknown or revoked token."""
+    # One round trip (every API request starts here): the token's user with their roles.
+    query = (
+        select(User, UserRole.role)
+        .join(ApiToken, col(ApiToken.login) == col(User.login))
+        .outerjoin(UserRole, col(UserRole.login) == col(User.login))
+        .where(col(ApiToken.token_hash) == _digest(token), col(ApiToken.revoked_at).is_(None))
+    )
     with read_session(ctx.db) as session:
-        row = session.exec(select(ApiToken).where(ApiToken.token_hash == _digest(token))).first()
-        if row is None or row.revoked_at is not None:
-            return None
-        return get_user(session, row.login)
+        rows = session.exec(query).all()
+    if not rows:
+        return None
+    user = rows[0][0]
+    roles = tuple(sorted(role for _, role in rows if role is not None))
+    return UserView(user.login, user.display_name, user.unit, roles)

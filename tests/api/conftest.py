@@ -44,7 +44,10 @@ class Api:
         """A client speaking as ``login`` (by API token), or signed out for None."""
         if login is not None:
             headers["Authorization"] = f"Bearer {self.tokens[login]}"
-        client = httpx.Client(base_url=self.url, headers=headers, follow_redirects=False)
+        # Generous timeout: the shared test machine can stall a request for seconds.
+        client = httpx.Client(
+            base_url=self.url, headers=headers, follow_redirects=False, timeout=60
+        )
         self.clients.append(client)
         return client
 

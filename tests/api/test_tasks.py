@@ -3,6 +3,8 @@ with If-Match, reassign and bulk actions, each error status where it belongs."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from engine import service
 from tests.api.conftest import Api
 from tests.factories import open_task
@@ -57,7 +59,9 @@ def test_claim_unclaim_and_complete_with_if_match(api: Api) -> None:
     assert api.client("malee").post(f"/api/v1/tasks/{task.id}/claim").status_code == 403
     assert somchai.post(f"/api/v1/tasks/{task.id}/unclaim").json()["status"] == "ready"
 
-    version = somchai.get(f"/api/v1/tasks/{task.id}").json()["case_version"]
+    read = somchai.get(f"/api/v1/tasks/{task.id}")
+    version = read.json()["case_version"]
+    assert read.headers["etag"] == f'"{version}"'  # what If-Match sends back
     url = f"/api/v1/tasks/{task.id}/complete"
     body = {"data": {"url": "https://example.go.th/news/1"}}
     stale = somchai.post(url, json=body, headers={"If-Match": f'"{version + 1}"'})
@@ -119,3 +123,30 @@ def test_bulk_claim_reports_each_task(api: Api) -> None:
     assert taken_out["problem"]["title"] == "The task is no longer open"
     empty = api.client("somchai").post("/api/v1/tasks/bulk/claim", json={"task_ids": []})
     assert empty.status_code == 422
+
+
+def test_worklist_filters_by_role_process_and_due_time(sqlite_api: Api) -> None:
+    case_id = start_p6(sqlite_api)
+    task = open_task(sqlite_api.ctx, case_id)
+    assert task.due_at is not None
+    somchai = sqlite_api.client("somchai")
+
+    def ids(**params: str) -> list[int]:
+        return [t["id"] for t in somchai.get("/api/v1/tasks", params=params).json()["items"]]
+
+    assert ids(process="website_posting") == [task.id]
+    assert ids(process="news_production") == []
+    assert ids(role="doh_web_pr_officer") == []  # a role somchai does not hold shows nothing
+    assert ids(due_before=task.due_at.isoformat()) == []
+    later = (task.due_at + timedelta(minutes=1)).isoformat()
+    assert ids(due_before=later) == [task.id]
+    assert somchai.get("/api/v1/tasks", params={"scope": "everyone"}).status_code == 422
+
+
+def test_a_browser_gets_an_html_error_page(sqlite_api: Api) -> None:
+    page = sqlite_api.client(Accept="text/html").post(
+        "/sign-in", data={"login": "x", "password": "y"}
+    )
+    assert page.status_code == 403
+    assert page.headers["content-type"].startswith("text/html")
+    assert "รหัสความปลอดภัยของแบบฟอร์มไม่ถูกต้อง" in page.text
