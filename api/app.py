@@ -17,8 +17,9 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api import errors
-from api.routes import audit, cases, deadlines, me, processes, tasks, web
+from api.routes import audit, cases, deadlines, me, processes, tasks
 from api.security import CookieSigner, SecurityHeaders
+from api.web import site
 from engine import sweep_loop
 from engine.auth.secret import checked_secret
 from engine.context import Prflow
@@ -61,8 +62,9 @@ def create_app(ctx: Prflow, *, sweep_interval: float | None = None) -> FastAPI:
     app.state.ctx = ctx
     app.state.signer = signer
     errors.install(app)
-    for module in (me, tasks, cases, deadlines, processes, audit, web):
+    for module in (me, tasks, cases, deadlines, processes, audit):
         app.include_router(module.router)
+    site.install(app)
     app.add_middleware(SecurityHeaders)
     return app
 

@@ -141,6 +141,10 @@ def render(request: Request, body: dict[str, Any]) -> Response:
     status = int(body["status"])
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     if _wants_html(request):
+        # The web pages install their own error page (api.web.site); this is the fallback.
+        hook = getattr(request.app.state, "html_error_page", None)
+        if hook is not None:
+            return hook(request, body, headers)  # type: ignore[no-any-return]
         page = (
             f'<!doctype html><html lang="{language_of(request)}"><head><meta charset="utf-8">'
             f"<title>{html.escape(body['title'])}</title></head><body><main>"

@@ -102,17 +102,20 @@ def more_stories() -> list[Story]:
     return [
         Story("website_posting", {"title": "ประกาศรับสมัครอาสาสมัครสาธารณสุข"}, [
             ("upload", {"url": "https://example.go.th/news/volunteers"}),
-            ("verify", {"decision": "fix", "comments": "ภาพประกอบไม่ชัด กรุณาเปลี่ยน"}),
+            ("verify", {"decision": "fix", "reason": "ภาพประกอบไม่ชัด กรุณาเปลี่ยน"}),
         ], "sent back with a reason"),
         Story("website_posting", {"title": "สัปดาห์รณรงค์ล้างมือ"}, [], "just started"),
         Story("news_production", {"agenda": "ประชุมคณะกรรมการเขตพื้นที่"}, [
-            ("receive_agenda", {}),
-            ("select_and_assign", {"newsworthy": "yes", "news_type": "meeting_summary"}),
+            ("receive_agenda", {"agenda_kind": "daily", "agenda_date": late[:10]}),
+            ("select_and_assign", {"newsworthy": "yes", "news_type": "meeting_summary",
+                                   "topic": "ประชุมคณะกรรมการเขตพื้นที่",
+                                   "officer": "esao-pr-officer"}),
             ("plan_news", {"category": "policy"}),
-            ("collect_information", {"meeting_ended_at": late}),
+            ("collect_information", {"method": "meeting", "meeting_ended_at": late}),
         ], "meeting ended 6 hours ago: overdue"),
         Story("office_website_publishing", {"subject": "ประกาศวันหยุดราชการ"}, [
-            ("prepare_information", {}),
+            ("prepare_information", {"details": "ประกาศวันหยุดราชการประจำปี",
+                                     "sources_cited": True, "no_copyright_infringement": True}),
         ], "content being checked"),
     ]  # fmt: skip
 

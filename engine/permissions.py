@@ -7,9 +7,10 @@ and the user's roles and unit, so they cost no query.
 
 Roles: office roles (the lanes) act on their lane's tasks; ``process_owner`` deploys,
 withdraws versions, starts any process and cancels, suspends or resumes any case;
-``auditor`` sees and audits everything and changes nothing; ``ops`` watches deadlines and
-reports and may open any case or task to see why it is late; ``supervisor`` reassigns tasks and cancels, suspends or resumes the cases of their
-own unit (a case's unit is its starter's); ``admin`` manages users.
+``auditor`` sees and audits everything and changes nothing; ``ops`` watches deadlines
+and reports and may open any case or task to see why it is late; ``supervisor`` reassigns
+tasks and cancels, suspends or resumes the cases of their own unit (a case's unit is its
+starter's); ``admin`` manages users. The roles of a process's lanes may see its cases.
 """
 
 from __future__ import annotations

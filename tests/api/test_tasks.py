@@ -105,8 +105,8 @@ def test_supervisor_reassigns_one_and_many(api: Api) -> None:
     )
     assert refused.status_code == 403
 
-    bulk = boss.post("/api/v1/tasks/bulk/reassign", json={"task_ids": [first, second, 999],
-                                                          "to": "somchai", "reason": "ลา"})  # fmt: skip
+    moves = {"task_ids": [first, second, 999], "to": "somchai", "reason": "ลา"}
+    bulk = boss.post("/api/v1/tasks/bulk/reassign", json=moves)
     outcomes = {r["task_id"]: r for r in bulk.json()["results"]}
     assert outcomes[first]["ok"] and outcomes[second]["ok"]
     assert outcomes[999]["problem"]["status"] == 404

@@ -1,0 +1,176 @@
+"""The task page: its form, what the manual says the step is, the case's history so far,
+and the reason when a later step sent it back; completing it from the form.
+
+The form offers the branches the diagram takes after this step (``case_pages.step_info``)
+and a notes field; a refused submission re-shows the page with what was typed and why.
+Buttons come from ``permissions.task_actions``; completing asks ``permissions.require``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from markupsafe import Markup
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
+
+from api.deps import Ctx
+from api.errors import problem
+from api.security import CSRF_FIELD
+from api.web import task_form, text
+from api.web.pages import PageShell, Session, Shell, back, check_csrf, render
+from engine import case_pages, clock, permissions, service
+from engine.audit import timeline as audit_timeline
+from engine.context import Prflow
+from engine.errors import EngineError
+from engine.form_values import FieldError, FormInvalid
+from engine.permissions import Action
+from engine.users import UserView
+from engine.views import TaskView
+
+router = APIRouter(include_in_schema=False)
+MAX_NOTE = 2000
+
+
+@dataclass(frozen=True)
+class Choice:
+    value: str
+    label: str
+
+
+@dataclass(frozen=True)
+class HistoryLine:
+    at_text: str
+    who: str
+    what: str
+    step: str
+
+
+@dataclass(frozen=True)
+class TaskPage:
+    """Context of ``task.html``.
+
+    ``values`` is what the form shows (what was typed, after a refusal); ``error`` the
+    refusal; ``choice_field``/``choices`` the branch the step decides, if it decides one.
+    """
+
+    task: TaskView
+    actions: frozenset[Action]
+    step: case_pages.StepInfo
+    due_words: str
+    overdue: bool
+    history: list[HistoryLine]
+    sent_back: case_pages.SendBack | None
+    choices: list[Choice]
+    values: dict[str, str] = field(default_factory=dict)
+    error: str = ""
+    form_html: Markup | None = None
+
+    @property
+    def can_complete(self) -> bool:
+        return Action.COMPLETE in self.actions and self.task.status in ("ready", "claimed")
+
+    @property
+    def can_claim(self) -> bool:
+        return Action.CLAIM in self.actions and self.task.status == "ready"
+
+
+def _page(
+    ctx: Prflow, user: UserView, shell: Shell, task_id: int, values: dict[str, Any] | None = None,
+    error: str = "", errors: list[FieldError] | None = None,
+) -> TaskPage:  # fmt: skip
+    task = service.task(ctx, task_id)
+    permissions.require(user, Action.VIEW, task)
+    now = clock.now()
+    step = case_pages.step_info(ctx, task.process_key, task.version, task.element_id)
+    words = ""
+    if task.due_at is not None and task.status in ("ready", "claimed"):
+        left = case_pages.time_left(ctx, task.due_at, now)
+        words = text.due_words(shell.lang, left, case_pages.working_day(ctx))
+    names = case_pages.step_names(ctx, task.process_key, task.version)
+    history = [
+        HistoryLine(
+            shell.when(e.at),
+            e.actor,
+            shell.t(f"event_{e.type}"),
+            names.get(e.step or "", e.step or ""),
+        )
+        for e in audit_timeline.timeline(ctx, task.case_id, now).entries
+        if e.type != "task_ready"
+    ]
+    returned = None
+    if task.status in ("ready", "claimed"):
+        returned = case_pages.sent_back(ctx, task.case_id, task.element_id)
+    choices = [Choice(v, text.choice_label(shell.lang, v)) for v in step.choices]
+    actions = permissions.task_actions(user, task)
+    form = case_pages.task_form(ctx, task.process_key, task.version, task.form)
+    form_html = None
+    if form is not None and Action.COMPLETE in actions:
+        hidden = {CSRF_FIELD: shell.csrf, "case_version": str(task.case_lock_version)}
+        form_html = task_form.render(form, f"/tasks/{task.id}/complete", hidden, values or {},
+                                     errors or [])  # fmt: skip
+    return TaskPage(task, actions, step, words,
+                    task.due_at is not None and task.due_at < now and bool(words), history,
+                    returned, choices, values or {}, error, form_html)  # fmt: skip
+
+
+@router.get("/tasks/{task_id}")
+def task_page(task_id: int, ctx: Ctx, signed: Session, shell: PageShell) -> Response:
+    return render(shell, "task.html", _page(ctx, signed.user, shell, task_id))
+
+
+@router.post("/tasks/{task_id}/complete")
+async def complete(
+    task_id: int, request: Request, ctx: Ctx, signed: Session, shell: PageShell
+) -> Response:
+    """Complete the task from its form; a refusal re-shows the form with what was typed."""
+    posted = await request.form()
+    token = posted.get(CSRF_FIELD)
+    check_csrf(signed, token if isinstance(token, str) else "")
+    return await run_in_threadpool(_complete, ctx, signed.user, shell, task_id, posted)
+
+
+def _complete(
+    ctx: Prflow, user: UserView, shell: Shell, task_id: int, posted: FormData
+) -> Response:
+    task = service.task(ctx, task_id)
+    permissions.require(user, Action.COMPLETE, task)
+    version = str(posted.get("case_version", ""))
+    form = case_pages.task_form(ctx, task.process_key, task.version, task.form)
+    if form is not None:
+        data: dict[str, Any] = task_form.read(form, posted)
+        typed: dict[str, Any] = data
+    else:
+        data, typed = _generic(ctx, task, posted)
+        step = case_pages.step_info(ctx, task.process_key, task.version, task.element_id)
+        if step.choice_field is not None and step.choice_field not in data:
+            page = _page(ctx, user, shell, task_id, typed, shell.t("choose_decision"))
+            return render(shell, "task.html", page, status=422)
+    try:
+        service.complete(
+            ctx, task_id, data, user.login, int(version) if version.isdigit() else None
+        )
+    except EngineError as err:
+        body = problem(err, shell.lang)
+        errors = err.errors if isinstance(err, FormInvalid) else []
+        # A refused form's messages stand beside its fields; the top line only says so.
+        summary = body["title"] if errors else f"{body['title']}: {body['detail']}"
+        page = _page(ctx, user, shell, task_id, typed, summary, errors)
+        return render(shell, "task.html", page, status=int(body["status"]))
+    return back("/", "completed")
+
+
+def _generic(
+    ctx: Prflow, task: TaskView, posted: FormData
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A version deployed without forms: the branch choice and a note."""
+    step = case_pages.step_info(ctx, task.process_key, task.version, task.element_id)
+    choice = str(posted.get("choice", ""))[:100]
+    comments = str(posted.get("comments", ""))[:MAX_NOTE].strip()
+    data: dict[str, Any] = {"comments": comments} if comments else {}
+    if step.choice_field is not None and choice in step.choices:
+        data[step.choice_field] = choice
+    return data, {"choice": choice, "comments": comments}
