@@ -28,7 +28,15 @@ from engine.deadlines import lateness
 from engine.errors import InvalidInput
 from engine.store.db import read_session
 from engine.store.tables import Definition
-from engine.views import DueSoonTask, OverdueTask, Page, TaskFilter, task_count, task_page
+from engine.views import (
+    DueSoonTask,
+    OverdueTask,
+    Page,
+    TaskFilter,
+    open_task,
+    task_count,
+    task_page,
+)
 
 
 def overdue(
@@ -66,15 +74,8 @@ def overdue_page(
     items = []
     for task in page.items:
         assert task.due_at is not None
-        items.append(
-            OverdueTask(
-                task_id=task.id, case_id=task.case_id, process_key=task.process_key,
-                version=task.version, element_id=task.element_id, name=task.name,
-                role=task.role, unit=units.get(task.role, ""), status=task.status,
-                assignee=task.assignee, created_at=task.created_at, due_text=task.due_text,
-                due_at=task.due_at, lateness=lateness(now, task.due_at, calendar),
-            )
-        )  # fmt: skip
+        late = lateness(now, task.due_at, calendar)
+        items.append(OverdueTask(**open_task(task, units.get(task.role, "")), lateness=late))
     return Page(items, page.next_cursor)
 
 
@@ -126,15 +127,7 @@ def due_soon(
         left = calendar.working_time_between(now, task.due_at)
         if left > within:
             continue  # due exactly at the next opening after a closing horizon
-        found.append(
-            DueSoonTask(
-                task_id=task.id, case_id=task.case_id, process_key=task.process_key,
-                version=task.version, element_id=task.element_id, name=task.name,
-                role=task.role, unit=units.get(task.role, ""), status=task.status,
-                assignee=task.assignee, created_at=task.created_at, due_text=task.due_text,
-                due_at=task.due_at, time_left=left,
-            )
-        )  # fmt: skip
+        found.append(DueSoonTask(**open_task(task, units.get(task.role, "")), time_left=left))
     return found
 
 

@@ -45,7 +45,7 @@ from engine.stepping import (
     task_event,
 )
 from engine.store.db import read_session, write_session
-from engine.store.tables import Case, Definition, PendingTimer, TaskRow
+from engine.store.tables import Case, Definition, PendingTimer, TaskRow, UserRole
 from engine.users import UnknownRole, UserView, get_user, known_roles
 from engine.views import (
     CaseView,
@@ -300,8 +300,14 @@ def _reason(reason: str, action: str) -> str:
 def add_user(
     ctx: Prflow, *, login: str, display_name: str, unit: str, roles: list[str], actor: str
 ) -> UserView:
-    """Add a person with roles (the role catalogue's lanes or system roles)."""
+    """Add a person with roles (the role catalogue's lanes or system roles).
+
+    Until someone holds ``admin`` (a fresh install), anyone may add users; from then on
+    only an admin may.
+    """
     with write_session(ctx.db) as session:
+        if session.exec(select(UserRole.login).where(UserRole.role == "admin")).first():
+            require(get_user(session, actor), Action.MANAGE_USERS)
         return users.add_user(session, ctx.roles, login=login, display_name=display_name,
                               unit=unit, roles=roles, now=clock.now(), actor=actor)  # fmt: skip
 

@@ -151,3 +151,14 @@ def test_a_stale_save_is_refused(office: Prflow) -> None:
         now = session.get(Case, case_id)
         assert now is not None and now.lock_version == loaded_version + 1
         assert now.state != old_state  # the winner's state, not the stale one
+
+
+def test_once_there_is_an_admin_only_admins_add_users(office: Prflow) -> None:
+    service.add_user(office, login="root", display_name="r", unit="", roles=["admin"],
+                     actor="owner")  # fmt: skip
+    with pytest.raises(Forbidden, match="owner may not manage users"):
+        service.add_user(office, login="newbie", display_name="n", unit="", roles=["auditor"],
+                         actor="owner")  # fmt: skip
+    added = service.add_user(office, login="newbie", display_name="n", unit="",
+                             roles=["auditor"], actor="root")  # fmt: skip
+    assert added.roles == ("auditor",)
