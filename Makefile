@@ -39,7 +39,7 @@ demo: $(STAMP) $(ASSETS_STAMP)
 	$(BIN)/prflow serve --demo
 
 test: $(STAMP) system-packages $(BROWSER_STAMP) $(ASSETS_STAMP)
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n 2
 
 check: $(STAMP)
 	$(BIN)/ruff check .

@@ -101,10 +101,16 @@ def more_stories() -> list[Story]:
     late = (clock.now() - timedelta(hours=6)).isoformat(timespec="minutes")
     return [
         Story("website_posting", {"title": "ประกาศรับสมัครอาสาสมัครสาธารณสุข"}, [
+            ("write_release", {"headline": "ประกาศรับสมัครอาสาสมัครสาธารณสุข"}),
+            ("consider_release", {"decision": "approve"}),
+            ("send_files", {"sent_by": "email"}),
             ("upload", {"url": "https://example.go.th/news/volunteers"}),
             ("verify", {"decision": "fix", "reason": "ภาพประกอบไม่ชัด กรุณาเปลี่ยน"}),
         ], "sent back with a reason"),
-        Story("website_posting", {"title": "สัปดาห์รณรงค์ล้างมือ"}, [], "just started"),
+        Story("website_posting", {"title": "สัปดาห์รณรงค์ล้างมือ"}, [
+            ("write_release", {"headline": "สัปดาห์รณรงค์ล้างมือ"}),
+            ("consider_release", {"decision": "revise", "reason": "เพิ่มภาพกิจกรรมในโรงเรียน"}),
+        ], "sent back by the superior before it went on the website"),
         Story("news_production", {"agenda": "ประชุมคณะกรรมการเขตพื้นที่"}, [
             ("receive_agenda", {"agenda_kind": "daily", "agenda_date": late[:10]}),
             ("select_and_assign", {"newsworthy": "yes", "news_type": "meeting_summary",

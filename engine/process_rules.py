@@ -18,6 +18,7 @@ from typing import Any
 
 from lxml import etree
 
+from engine import dialects
 from engine.deadlines import parse_limit
 from engine.errors import EngineError
 from engine.roles import RoleCatalogue
@@ -76,7 +77,9 @@ def check_process_rules(path: Path, roles: RoleCatalogue) -> list[RuleViolation]
     problem, reported before these rules run.
     """
     parser = etree.XMLParser(resolve_entities=False, no_network=True)
-    return check_process_tree(etree.parse(str(path), parser=parser).getroot(), roles)
+    root = etree.parse(str(path), parser=parser).getroot()
+    dialects.normalize(root)  # lanes named in Thai carry their role id in a property
+    return check_process_tree(root, roles)
 
 
 def check_process_tree(root: Any, roles: RoleCatalogue) -> list[RuleViolation]:

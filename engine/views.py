@@ -25,6 +25,7 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy import Select, case, func, or_
 from sqlmodel import Session, col, select
 
+from engine import bounds
 from engine.definitions import compiled_for
 from engine.errors import InvalidInput, NotFound
 from engine.status import TaskStatus
@@ -287,6 +288,7 @@ def task_count(session: Session, f: TaskFilter) -> int:
 
 
 def task_view(session: Session, task_id: int) -> TaskView:
+    bounds.check_id(task_id, "task id")
     row = session.execute(_task_select().where(col(TaskRow.id) == task_id)).first()
     if row is None:
         raise NotFound("task", task_id, "see open tasks with: prflow inbox --as LOGIN")
@@ -358,6 +360,7 @@ def _lanes(session: Session, definition_id: int, sha256: str) -> frozenset[str]:
 
 def case_view(session: Session, case_id: int, data: dict[str, Any] | None = None) -> CaseView:
     """A case's header and every task so far, without its saved workflow state."""
+    bounds.check_id(case_id, "case id")
     header = session.exec(
         select(*_CASE_COLUMNS)  # type: ignore[call-overload]
         .join(Definition, col(Definition.id) == col(Case.definition_id))

@@ -21,14 +21,18 @@ from sqlmodel import Session, col, select
 
 from engine.audit.case_log import LoggedEvent, logged
 from engine.event_types import (
+    CaseCancelled,
     CaseCompleted,
     CasePurged,
+    CaseResumed,
     CaseStarted,
+    CaseSuspended,
     DueRecomputed,
     TaskCancelled,
     TaskClaimed,
     TaskCompleted,
     TaskReady,
+    TaskReassigned,
     TaskUnclaimed,
 )
 from engine.store.db import read_session
@@ -84,6 +88,12 @@ def fold(events: list[LoggedEvent]) -> _Case:
             case.status = "running"
         elif isinstance(body, CaseCompleted):
             case.status = "completed"
+        elif isinstance(body, CaseSuspended):
+            case.status = "suspended"
+        elif isinstance(body, CaseResumed):
+            case.status = "running"
+        elif isinstance(body, CaseCancelled):
+            case.status = "cancelled"
         elif isinstance(body, CasePurged):
             case.status = "purged"
             for each in case.tasks.values():
@@ -94,6 +104,8 @@ def fold(events: list[LoggedEvent]) -> _Case:
             continue
         elif isinstance(body, TaskClaimed):
             task.status, task.assignee = "claimed", e.actor
+        elif isinstance(body, TaskReassigned):
+            task.status, task.assignee = "claimed", body.to
         elif isinstance(body, TaskUnclaimed):
             task.status, task.assignee = "ready", None
         elif isinstance(body, TaskCompleted):

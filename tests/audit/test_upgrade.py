@@ -2,10 +2,11 @@
 
 The previous release's code (commit ee153c8) is taken from git into a temporary folder and
 run in its own process to write a real database: people, a deployed process, P6 cases
-(one finished, one open). Opening it with this release runs migration 0004, which checks the
-old SHA-256 chain and re-signs every event with the server key; verify, deep check and
-replay must then pass, new work must chain on, and a log tampered before the upgrade must
-stop the upgrade instead of being re-signed.
+(one finished, one open). Upgrading it with this release (``Prflow(..., upgrade=True)``, as
+``prflow db upgrade`` does) runs migrations 0003..0007; 0004 checks the old SHA-256 chain
+and re-signs every event with the server key; verify, deep check and replay must then pass,
+new work must chain on, and a log tampered before the upgrade must stop the upgrade instead
+of being re-signed.
 """
 
 from __future__ import annotations
@@ -85,7 +86,9 @@ def write_with_previous_release(code: Path, url: str) -> None:
 
 
 def open_now(url: str) -> Prflow:
-    return Prflow(Settings(database_url=url, processes_dir=REPO_PROCESSES_DIR, mode="test"))
+    """Open with this release as ``prflow db upgrade`` does: migrate to head (0003..0007)."""
+    settings = Settings(database_url=url, processes_dir=REPO_PROCESSES_DIR, mode="test")
+    return Prflow(settings, upgrade=True)
 
 
 def test_a_database_of_the_previous_release_upgrades_and_verifies(

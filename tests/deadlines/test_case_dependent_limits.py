@@ -35,7 +35,7 @@ def test_a_missing_news_type_is_refused_by_the_directors_form(ctx: Prflow) -> No
         with pytest.raises(FormInvalid) as refused:
             service.complete(ctx, assign.id, chosen, "u_esao_admin_director")
         assert "news_type" in str(refused.value)
-        assert "meeting_summary, inspection, press_conference" in str(refused.value)
+        assert "meeting_summary, inspection, press_conference, other" in str(refused.value)
         assert service.show(ctx, case.id) == before
         service.complete(ctx, assign.id, {**chosen, "news_type": "meeting_summary"},
                          "u_esao_admin_director")  # fmt: skip
@@ -53,12 +53,16 @@ def test_news_without_a_standard_runs_with_no_due_time(ctx: Prflow) -> None:
     deploy(ctx, REPO_PROCESSES_DIR)
     with freeze_time("2026-03-09T02:00:00+00:00"):
         case = service.start(ctx, "news_production", {}, "u_esao_pr_officer")
-        service.complete(ctx, open_task(ctx, case.id).id, {}, "u_esao_pr_officer")
         service.complete(ctx, open_task(ctx, case.id).id,
-                         {"newsworthy": "yes", "news_type": "other"},
+                         {"agenda_kind": "daily", "agenda_date": "2026-03-09"},
+                         "u_esao_pr_officer")  # fmt: skip
+        service.complete(ctx, open_task(ctx, case.id).id,
+                         {"newsworthy": "yes", "news_type": "other", "topic": "ข่าวเชิงรุก",
+                          "officer": "u_esao_pr_officer"},
                          "u_esao_admin_director")  # fmt: skip
         service.complete(ctx, open_task(ctx, case.id).id, {"category": "proactive"},
                          "u_esao_pr_officer")  # fmt: skip
-        service.complete(ctx, open_task(ctx, case.id).id, {}, "u_esao_pr_officer")
+        service.complete(ctx, open_task(ctx, case.id).id, {"method": "documents"},
+                         "u_esao_pr_officer")  # fmt: skip
     write = open_task(ctx, case.id)
     assert (write.element_id, write.due_text, write.due_at) == ("write_news", None, None)

@@ -117,7 +117,7 @@ def test_bad_data_reaches_no_case(ctx: Prflow) -> None:
     before = _events(ctx)
     for data in ({"a": float("nan")}, {"a": "\x00"}, _nested(40), {"d": "9999-12-31"}):
         with pytest.raises(InvalidInput):
-            service.complete(ctx, task.id, data, "somchai")  # type: ignore[arg-type]
+            service.complete(ctx, task.id, data, "malee")  # type: ignore[arg-type]
         with pytest.raises(InvalidInput):
             service.start(ctx, "website_posting", data, "malee")  # type: ignore[arg-type]
     for bad_id in (0, -5, 2**63):

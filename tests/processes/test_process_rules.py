@@ -15,6 +15,7 @@ import pytest
 from lxml import etree
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
+from engine.dialects import properties_of
 from engine.process_rules import NS, RuleViolation, check_process_rules
 from engine.roles import RoleCatalogue, RoleCatalogueError, UnknownRoleError
 
@@ -182,9 +183,10 @@ MANUAL_ROLES: dict[tuple[str, str], str] = {
 
 
 def _lanes_by_node(path: Path) -> dict[str, str]:
+    """Node id -> the role of its lane (the lane's `role` property; its name is Thai)."""
     root = etree.parse(str(path)).getroot()
     return {
-        (ref.text or "").strip(): lane.get("name")
+        (ref.text or "").strip(): properties_of(lane).get("role") or lane.get("name")
         for lane in root.iter(f"{{{NS['bpmn']}}}lane")
         for ref in lane.findall("bpmn:flowNodeRef", NS)
     }
@@ -291,7 +293,8 @@ def test_unknown_lane_role_is_refused_with_the_known_ids(
     tmp_path: Path, roles: RoleCatalogue
 ) -> None:
     def edit(root: Any) -> None:
-        _one(root, "//bpmn:lane[@name='doh_it_officer']").set("name", "it_guy")
+        lane = _one(root, "//bpmn:lane[@id='Lane_doh_it_officer']")
+        _one(lane, ".//spiffworkflow:property[@name='role']").set("value", "it_guy")
 
     v = _violation(_check(tmp_path, edit, roles), "known-role", "Lane_doh_it_officer")
     assert "'it_guy'" in v.message and "doh_it_officer" in v.message and "roles.toml" in v.message
@@ -307,7 +310,7 @@ def test_node_in_no_lane_is_refused(tmp_path: Path, roles: RoleCatalogue) -> Non
 
 def test_node_in_two_lanes_is_refused(tmp_path: Path, roles: RoleCatalogue) -> None:
     def edit(root: Any) -> None:
-        lane = _one(root, "//bpmn:lane[@name='doh_it_officer']")
+        lane = _one(root, "//bpmn:lane[@id='Lane_doh_it_officer']")
         ref = etree.SubElement(lane, f"{{{NS['bpmn']}}}flowNodeRef")
         ref.text = "verify"
 

@@ -12,6 +12,7 @@ import pytest
 
 from engine import deployment
 from engine.auth import passwords
+from tests.factories import P6
 from tests.web.conftest import PASSWORD, Site
 
 BROKEN = b"""<?xml version="1.0" encoding="UTF-8"?>
@@ -77,7 +78,7 @@ def test_owner_deploys_from_the_page_and_sees_problems_in_place(
     assert 'id="problems"' in refused.text and "broken.bpmn" in refused.text
     assert {v.key for v in deployment.versions(site.ctx)} == {"website_posting"}
 
-    p6 = (site.ctx.settings.processes_dir / "website_posting.bpmn").read_bytes()
+    p6 = P6.read_bytes()  # the version the site deployed
     same = owner.post("/processes", data={"csrf_token": token},
                       files={"files": ("website_posting.bpmn", p6, "application/xml")})  # fmt: skip
     assert same.headers["location"] == "/processes?done=unchanged"

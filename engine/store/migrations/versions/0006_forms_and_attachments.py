@@ -7,7 +7,7 @@ files' bytes in the database, in the same transactions as everything else (backu
 PostgreSQL replication carry them; the size limit keeps rows small).
 
 Revision ID: 0006
-Revises: 0002
+Revises: 0005
 Create Date: 2026-11-30
 """
 
@@ -44,6 +44,10 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_attachment_case_id", table_name="attachment")
     op.drop_table("attachment")
-    with op.batch_alter_table("definition") as batch:
-        batch.drop_column("forms_sha256")
-        batch.drop_column("forms")
+    # Plain DROP COLUMN, as in 0005: a batch copy of ``definition`` drops the table, which
+    # the foreign key that points at it (process_case.definition_id) refuses on SQLite.
+    for column in ("forms_sha256", "forms"):
+        if op.get_bind().dialect.name == "sqlite":
+            op.execute(f"ALTER TABLE definition DROP COLUMN {column}")
+        else:
+            op.drop_column("definition", column)
