@@ -60,7 +60,9 @@ def _engine() -> Prflow:
 def validate(paths: Paths, as_json: Json = False, executable: Executable = False) -> None:
     """Check BPMN files without deploying them."""
     with reported(as_json):
-        validated = deployment.validate_files(_engine(), paths, executable)
+        # Checking files needs no database: it works before `prflow db upgrade`, anywhere.
+        offline = Prflow(Settings.from_env(), offline=True)
+        validated = deployment.validate_files(offline, paths, executable)
         if as_json:
             output.emit_json(
                 [{"key": s.key, "file": s.file_name, "sha256": s.sha256} for s, _ in validated]

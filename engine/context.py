@@ -29,9 +29,10 @@ from engine.store.tables import Definition
 
 
 class Prflow:
-    def __init__(self, settings: Settings, *, upgrade: bool = False) -> None:
+    def __init__(self, settings: Settings, *, upgrade: bool = False, offline: bool = False) -> None:
         """Open the database; ``upgrade`` migrates it first (``prflow db upgrade``, the
-        demo, tests), otherwise a schema older than the code is refused."""
+        demo, tests), otherwise a schema older than the code is refused. ``offline`` never
+        touches the database (checking BPMN files needs only the roles and forms)."""
         self.settings = settings
         self.db: Engine = connect(settings.database_url, settings.pool_size)
         try:
@@ -41,7 +42,7 @@ class Prflow:
         try:
             if upgrade:
                 migrate(self.db, audit_keyring=keys)
-            else:
+            elif not offline:
                 require_current_schema(self.db)
         except BaseException:
             self.db.dispose()

@@ -24,9 +24,7 @@ def test_a_public_diagram_is_refused_with_every_problem_naming_its_element(
     sqlite_url: str, path: Path, executable: bool
 ) -> None:
     args = ["validate", str(path)] + (["--executable"] if executable else [])
-    env = {"PRFLOW_DATABASE_URL": sqlite_url}
-    assert CliRunner().invoke(app, ["db", "upgrade"], env=env).exit_code == 0
-    result = CliRunner().invoke(app, args, env=env)
+    result = CliRunner().invoke(app, args, env={"PRFLOW_DATABASE_URL": sqlite_url})
     assert isinstance(result.exception, SystemExit), result.exception  # no traceback
     assert result.exit_code == 2, result.output
     lines = result.stderr.strip().splitlines()

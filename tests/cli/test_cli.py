@@ -155,3 +155,12 @@ def test_case_admin_commands_say_who_may_not(db: str) -> None:
     assert code == 0 and "cancelled" in out
     code, _, err = invoke(db, "show", case_id, "--as", "somchai")
     assert code == 0, err
+
+
+def test_validate_needs_no_database(tmp_path: Path) -> None:
+    """A process owner checks a drawing before any database exists; none is created."""
+    url = f"sqlite:///{tmp_path / 'never.db'}"
+    code, out, err = invoke(url, "validate", str(P6))
+    assert code == 0, err
+    assert "website_posting" in out
+    assert not (tmp_path / "never.db").exists()
