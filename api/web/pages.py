@@ -28,6 +28,7 @@ from api.web import text
 from engine import permissions
 from engine.auth.sessions import SignedIn
 from engine.permissions import Action
+from engine.roles import RoleCatalogue
 from forms.filters import BANGKOK, be_date, be_datetime
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -75,9 +76,17 @@ class Shell:
     path: str
     done: str = ""
     actions: frozenset[Action] = field(default_factory=frozenset)
+    roles: RoleCatalogue | None = None
 
     def t(self, key: str, **values: object) -> str:
         return text.translate(self.lang, key, **values)
+
+    def role(self, role_id: str) -> str:
+        """A role as people know it (``นักประชาสัมพันธ์``), not its id; the id if unknown."""
+        if self.roles is None or role_id not in self.roles:
+            return role_id
+        found = self.roles.get(role_id)
+        return found.th if self.lang == "th" else found.en
 
     def when(self, value: datetime | date | None) -> str:
         return when(value, self.lang)
@@ -142,7 +151,7 @@ def page_language(request: Request) -> Language:
 PageLang = Annotated[Language, Depends(page_language)]
 
 
-def shell(request: Request, signed: Session, lang: PageLang) -> Shell:
+def shell(request: Request, ctx: Ctx, signed: Session, lang: PageLang) -> Shell:
     actions = permissions.system_actions(signed.user)
     done_key = request.query_params.get("done", "")
     counts = {k: request.query_params.get(k, "") for k in ("n",)}
@@ -153,7 +162,8 @@ def shell(request: Request, signed: Session, lang: PageLang) -> Shell:
     path = request.url.path
     user = signed.user
     nav = _nav(actions, path, lang)
-    return Shell(lang, user.display_name, user.login, signed.csrf_token, nav, path, done, actions)
+    return Shell(lang, user.display_name, user.login, signed.csrf_token, nav, path, done, actions,
+                 ctx.roles)  # fmt: skip
 
 
 _FLASHES = {"claimed", "bulk", "none_selected", "completed", "deployed", "unchanged"}

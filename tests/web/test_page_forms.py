@@ -10,7 +10,7 @@ from contextlib import contextmanager
 import httpx
 import pytest
 
-from engine import deployment
+from engine import deployment, service
 from engine.auth import passwords
 from tests.factories import P6
 from tests.web.conftest import PASSWORD, Site
@@ -108,3 +108,12 @@ def test_auditor_verifies_the_chain_and_downloads_the_log(site: Site) -> None:
         assert 'id="chain-result"' in page.text and "บันทึกครบถ้วน" in page.text
         xes = auditor.get("/api/v1/audit/export?format=xes")
         assert xes.status_code == 200 and "<log" in xes.text
+
+
+def test_pages_name_roles_as_people_know_them(site: Site) -> None:
+    """Staff read the lane's Thai title, not the role id the engine keys it by."""
+    service.start(site.ctx, "website_posting", {"title": "ข่าว"}, "malee")
+    with _client(site, "somchai") as officer:
+        inbox = officer.get("/").text
+    assert "เจ้าหน้าที่งาน IT ของ กพร." in inbox
+    assert "· doh_it_officer" not in inbox
