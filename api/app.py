@@ -21,7 +21,7 @@ from api.routes import audit, cases, deadlines, me, processes, tasks
 from api.security import CookieSigner, SecurityHeaders
 from api.web import site
 from engine import sweep_loop
-from engine.auth.secret import checked_secret
+from engine.accounts.secret import checked_secret
 from engine.context import Prflow
 from engine.settings import Settings
 

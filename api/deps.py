@@ -16,9 +16,9 @@ from starlette.requests import Request
 from api.errors import CsrfRefused, Unauthenticated
 from api.language import Language, language_of
 from api.security import CSRF_HEADER, CookieSigner, same_token
-from engine.auth import sessions, tokens
+from engine.accounts import sessions, tokens
+from engine.accounts.users import UserView
 from engine.context import Prflow
-from engine.users import UserView
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 

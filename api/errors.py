@@ -21,12 +21,12 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
 from api.language import Language, language_of
-from engine.auth.passwords import SignInFailed
-from engine.auth.throttle import TooManyAttempts
-from engine.definitions import InvalidDefinition
+from engine.accounts.passwords import SignInFailed
+from engine.accounts.throttle import TooManyAttempts
+from engine.bpmn.definitions import InvalidDefinition
+from engine.cases.status import TaskNotOpen
+from engine.cases.stepping import StaleCase
 from engine.errors import Conflict, EngineError, Forbidden, InvalidInput, NotFound
-from engine.status import TaskNotOpen
-from engine.stepping import StaleCase
 
 PROBLEM_JSON = "application/problem+json"
 _log = logging.getLogger(__name__)

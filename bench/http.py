@@ -39,8 +39,8 @@ from pathlib import Path
 import httpx
 from sqlalchemy import create_engine, text
 
-from engine import deployment, service, users
-from engine.auth import tokens
+from engine.accounts import tokens, users
+from engine.cases import deployment, service
 from engine.context import Prflow
 from engine.settings import REPO_PROCESSES_DIR, Settings
 from engine.store.db import write_session

@@ -39,10 +39,10 @@ from sqlalchemy import create_engine, func, insert, select, text
 from sqlmodel import col
 
 from cli.demo import stories
-from engine import deployment, kpi, overdue, service
+from engine.cases import deployment, kpi, overdue, service
+from engine.cases.status import OPEN_TASK, TaskStatus
 from engine.context import Prflow
 from engine.settings import REPO_PROCESSES_DIR, Settings
-from engine.status import OPEN_TASK, TaskStatus
 from engine.store.db import read_session, write_session
 from engine.store.tables import NO_DUE, Case, TaskRow
 

@@ -30,7 +30,8 @@ from typing import Any
 
 from sqlalchemy import Column, Integer, MetaData, String, Table, event, insert
 
-from engine import deployment, service, users
+from engine.accounts import users
+from engine.cases import deployment, service
 from engine.context import Prflow
 from engine.settings import REPO_PROCESSES_DIR, Settings
 from engine.store.db import read_session, write_session
@@ -120,9 +121,9 @@ def runtime_only(loops: int) -> dict[str, tuple[float, float]]:
     from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
     from SpiffWorkflow.util.task import TaskState
 
-    from engine import runtime
-    from engine.definitions import read_source, validate
-    from engine.expressions import SafeScriptEngine
+    from engine.bpmn.definitions import read_source, validate
+    from engine.bpmn.expressions import SafeScriptEngine
+    from engine.cases import runtime
     from engine.roles import RoleCatalogue
 
     compiled = validate(read_source(P6), RoleCatalogue.load(REPO_PROCESSES_DIR / "roles.toml"))

@@ -30,7 +30,8 @@ from typing import Any
 from sqlalchemy import create_engine, text
 from sqlmodel import col, select
 
-from engine import deployment, service, users
+from engine.accounts import users
+from engine.cases import deployment, service
 from engine.context import Prflow
 from engine.settings import REPO_PROCESSES_DIR, Settings
 from engine.store.db import read_session, write_session

@@ -1,1 +1,1 @@
-"""The prflow command line: a thin Typer adapter over engine.service."""
+"""The prflow command line: a thin Typer adapter over engine.cases.service."""

@@ -11,7 +11,8 @@ import typer
 from cli import output
 from cli.errors import reported
 from cli.options import AsUser, Json
-from engine import admin, users
+from engine import admin
+from engine.accounts import users
 from engine.context import Prflow
 
 admin_app = typer.Typer(no_args_is_help=True, help="Admin operations (permission-checked, logged).")

@@ -20,13 +20,14 @@ import typer
 from cli import output
 from cli.errors import parse_json_object, reported
 from cli.options import Json
-from engine import admin, bounds, clock, kpi, sweep_loop, timers, views
-from engine import overdue as overdue_tasks
-from engine.calendar import BANGKOK, WorkingCalendar
+from engine import admin, bounds, clock, sweep_loop
+from engine.cases import kpi, timers, views
+from engine.cases import overdue as overdue_tasks
 from engine.context import Prflow
-from engine.deadlines import compute_due, parse_limit
 from engine.errors import InvalidInput
 from engine.settings import Settings
+from engine.worktime.calendar import BANGKOK, WorkingCalendar
+from engine.worktime.deadlines import compute_due, parse_limit
 
 Role = Annotated[str | None, typer.Option(help="only tasks of this role (lane)")]
 Unit = Annotated[str | None, typer.Option(help="only tasks of roles in this office unit")]

@@ -18,11 +18,12 @@ from typing import Any
 import typer
 
 from cli import output
-from engine import clock, deployment, overdue, service, timers
+from engine import clock
 from engine.audit.case_log import chained_events
 from engine.audit.verify import verify_chain
+from engine.cases import deployment, overdue, service, timers
+from engine.cases.views import CaseView
 from engine.context import Prflow
-from engine.views import CaseView
 
 THAI_NAMES = [
     "สมชาย ใจดี", "มาลี ศรีสุข", "ประเสริฐ วงศ์ไทย", "สุดา แก้วมณี", "วิชัย ทองคำ",

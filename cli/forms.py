@@ -16,10 +16,10 @@ import typer
 from cli import output
 from cli.errors import reported
 from cli.options import AsUser, Json
-from engine import attachments, form_records, service
+from engine.cases import attachments, form_records, service
 from engine.context import Prflow
 from engine.errors import InvalidInput, NotFound
-from engine.forms import FormCatalogue
+from engine.forms.definitions import FormCatalogue
 from engine.settings import Settings
 from forms import documents
 from forms.pdf import PdfError, html_to_pdf

@@ -1,6 +1,6 @@
 """The ``prflow`` command: one subcommand per engine use case, each with ``--json``.
 
-Commands stay thin: parse options, call ``engine.service`` (or deployment/users), print.
+Commands stay thin: parse options, call ``engine.cases.service`` (or deployment/users), print.
 Errors are turned into messages and exit codes in ``cli.errors``.
 """
 
@@ -23,10 +23,10 @@ from cli.forms import forms_app, upload_attachments
 from cli.options import AsUser, Json
 from cli.serve import serve
 from cli.tokens import set_password, tokens_app
-from engine import deployment, service
+from engine.cases import deployment, service
+from engine.cases.views import TaskView
 from engine.context import Prflow
 from engine.settings import Settings
-from engine.views import TaskView
 
 app = typer.Typer(no_args_is_help=True, help="prflow: run Thai office manuals as BPMN workflows.")
 users_app = typer.Typer(no_args_is_help=True, help="Users and their roles.")

@@ -26,9 +26,10 @@ from cli import demo as demo_module
 from cli import output
 from cli.demo import Story
 from cli.errors import reported
-from engine import clock, deployment, service, timers
-from engine.auth import passwords
-from engine.auth.secret import checked_secret
+from engine import clock
+from engine.accounts import passwords
+from engine.accounts.secret import checked_secret
+from engine.cases import deployment, service, timers
 from engine.context import Prflow
 from engine.errors import InvalidInput
 from engine.settings import Settings

@@ -13,7 +13,7 @@ import typer
 from cli import output
 from cli.errors import reported
 from cli.options import Json
-from engine.auth import passwords, tokens
+from engine.accounts import passwords, tokens
 from engine.context import Prflow
 
 tokens_app = typer.Typer(no_args_is_help=True, help="API bearer tokens.")

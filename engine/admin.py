@@ -17,14 +17,16 @@ from datetime import datetime
 
 from sqlmodel import Session, select
 
-from engine import bounds, clock, events, timers
-from engine import event_types as ev
+from engine import bounds, clock
+from engine.accounts.users import UnknownRole, UserView, get_user, known_roles
+from engine.cases import timers
+from engine.cases.permissions import Action, require
 from engine.context import Prflow
 from engine.errors import Conflict, InvalidInput, NotFound
-from engine.permissions import Action, require
+from engine.events import chain as events
+from engine.events import types as ev
 from engine.store.db import write_session
 from engine.store.tables import Definition, User, UserRole
-from engine.users import UnknownRole, UserView, get_user, known_roles
 
 ADMIN_ROLE = "admin"
 

@@ -11,7 +11,7 @@ of them touches the database, so a refused command has changed nothing.
   in it within 1900-2200;
 - text people see (display names, units): no bidirectional override or isolate characters,
   which make a name read differently from what it is, and no control characters;
-- BPMN files: at most ``MAX_BPMN_BYTES`` (``engine.definitions`` also refuses a DOCTYPE,
+- BPMN files: at most ``MAX_BPMN_BYTES`` (``engine.bpmn.definitions`` also refuses a DOCTYPE,
   so no DTD and no external entities).
 """
 

@@ -18,14 +18,14 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from engine import events
-from engine.calendar import WorkingCalendar
 from engine.errors import EngineError, InvalidInput
-from engine.keys import Keyring, keyring
+from engine.events import chain as events
+from engine.events.keys import Keyring, keyring
 from engine.roles import RoleCatalogue
 from engine.settings import Settings
 from engine.store.db import connect, migrate, require_current_schema
 from engine.store.tables import Definition
+from engine.worktime.calendar import WorkingCalendar
 
 
 class Prflow:

@@ -2,8 +2,8 @@
 
 Lanes in the BPMN files are roles; their ``name`` is a role id from ``processes/roles.toml``.
 This module loads that file, checks every entry, and answers "is this a known role?" and
-"what is it called in Thai and English?". It knows nothing about users (``engine.users``)
-or diagrams (``engine.process_rules``).
+"what is it called in Thai and English?". It knows nothing about users (``engine.accounts.users``)
+or diagrams (``engine.bpmn.process_rules``).
 
 File format::
 

@@ -7,7 +7,7 @@ here too, read from the environment, never written into the repository or the da
 
 The audit log's keys: ``mode`` (``production``, ``demo`` or ``test``; only the last two may
 sign with the public demo key), ``audit_key`` (``<key id>:<secret>``) and
-``audit_old_keys`` (retired keys, still used to verify old events); see ``engine.keys``.
+``audit_old_keys`` (retired keys, still used to verify old events); see ``engine.events.keys``.
 """
 
 from __future__ import annotations
@@ -94,7 +94,7 @@ class Settings(BaseSettings):
     demo: bool = Field(
         False,
         description="Run the server in demo mode: a known, public secret is allowed "
-        "(engine.auth.secret.DEMO_SECRET_KEY), so never expose a demo server.",
+        "(engine.accounts.secret.DEMO_SECRET_KEY), so never expose a demo server.",
     )
 
     @field_validator("demo", mode="before")

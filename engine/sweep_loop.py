@@ -15,7 +15,8 @@ import threading
 from collections.abc import Callable
 from datetime import timedelta
 
-from engine import clock, lease, timers
+from engine import clock, lease
+from engine.cases import timers
 from engine.context import Prflow
 
 SWEEP_LEASE = "sweep"

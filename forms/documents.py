@@ -15,9 +15,9 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from engine.form_records import CaseForms
-from engine.forms import Form
-from engine.views import TaskView
+from engine.cases.form_records import CaseForms
+from engine.cases.views import TaskView
+from engine.forms.definitions import Form
 from forms import filters
 from forms.fonts import sarabun_css
 from forms.values import display

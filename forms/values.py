@@ -10,8 +10,8 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from engine.forms import FormField
-from engine.users import UserView
+from engine.accounts.users import UserView
+from engine.forms.definitions import FormField
 from forms.filters import Digits, be_date, be_datetime, thai_digits
 
 

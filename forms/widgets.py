@@ -11,8 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine.form_values import FieldError
-from engine.forms import Form
+from engine.forms.definitions import Form
+from engine.forms.values import FieldError
 from forms.documents import ENV
 
 INPUT_TYPES = {"text": "text", "date": "date", "datetime": "datetime-local", "number": "number",

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from engine import deployment, service, users
+from engine.accounts import users
+from engine.cases import deployment, service
+from engine.cases.views import TaskView
 from engine.context import Prflow
 from engine.store.db import write_session
-from engine.views import TaskView
 
 # The engine's tests run on P6's first version (the §3 chart's upload / verify / store loop
 # only), kept as a fixture: processes/website_posting.bpmn has since gained the manual's

@@ -10,10 +10,10 @@ from fastapi import APIRouter, Query, Response
 from api.deps import Ctx, CurrentUser
 from api.routes import PROBLEMS
 from api.schemas import ChainReport
-from engine import permissions
 from engine.audit import export as audit_export
 from engine.audit.verify import verify_chain
-from engine.permissions import Action
+from engine.cases import permissions
+from engine.cases.permissions import Action
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"], responses=PROBLEMS)
 _MEDIA = {audit_export.ExportFormat.CSV: "text/csv; charset=utf-8",

@@ -7,11 +7,11 @@ from fastapi import APIRouter, status
 from api.deps import Ctx, CurrentUser
 from api.routes import PROBLEMS
 from api.schemas import Case, CaseId, StartCase, Timeline
-from engine import permissions, service
+from engine.accounts.users import UserView
 from engine.audit import timeline as audit_timeline
+from engine.cases import permissions, service
+from engine.cases.permissions import Action
 from engine.context import Prflow
-from engine.permissions import Action
-from engine.users import UserView
 
 router = APIRouter(prefix="/api/v1/cases", tags=["cases"], responses=PROBLEMS)
 

@@ -10,10 +10,11 @@ from fastapi import APIRouter, Query
 from api.deps import Ctx, CurrentUser
 from api.routes import PROBLEMS
 from api.schemas import DueSoonTask, OnTimeReport, OverdueTask
-from engine import clock, kpi, overdue, permissions
-from engine.permissions import Action
-from engine.views import DueSoonTask as DueSoonRow
-from engine.views import OverdueTask as OverdueRow
+from engine import clock
+from engine.cases import kpi, overdue, permissions
+from engine.cases.permissions import Action
+from engine.cases.views import DueSoonTask as DueSoonRow
+from engine.cases.views import OverdueTask as OverdueRow
 
 router = APIRouter(prefix="/api/v1", tags=["deadlines"], responses=PROBLEMS)
 Name = Annotated[str | None, Query(max_length=100)]

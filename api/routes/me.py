@@ -7,7 +7,7 @@ from fastapi import APIRouter
 from api.deps import CurrentUser
 from api.routes import PROBLEMS
 from api.schemas import Me
-from engine import permissions
+from engine.cases import permissions
 
 router = APIRouter(prefix="/api/v1", tags=["me"], responses=PROBLEMS)
 

@@ -1,7 +1,7 @@
 """Processes: deployed versions, and deploying uploaded BPMN files (all or nothing).
 
 An upload is written to a private temporary folder under its own base name and deployed
-through ``engine.deployment`` exactly as ``prflow deploy`` does, so a refused file reports
+through ``engine.cases.deployment`` exactly as ``prflow deploy`` does, so a refused file reports
 its problems with the uploaded file's name, line and element, and nothing is stored.
 """
 
@@ -17,10 +17,10 @@ from fastapi import APIRouter, File, Response, UploadFile, status
 from api.deps import Ctx, CurrentUser
 from api.routes import PROBLEMS
 from api.schemas import Deployed, Version
-from engine import deployment, permissions
-from engine.definitions import InvalidDefinition
+from engine.bpmn.definitions import InvalidDefinition
+from engine.cases import deployment, permissions
+from engine.cases.permissions import Action
 from engine.errors import InvalidInput
-from engine.permissions import Action
 
 router = APIRouter(prefix="/api/v1/processes", tags=["processes"], responses=PROBLEMS)
 MAX_UPLOAD = 5 * 1024 * 1024

@@ -28,13 +28,13 @@ from api.schemas import (
     WorkItem,
     WorkPage,
 )
-from engine import permissions, service
+from engine.accounts.users import UserView
+from engine.cases import permissions, service
+from engine.cases.permissions import Action
+from engine.cases.views import MAX_PAGE_SIZE as MAX_PAGE
+from engine.cases.views import TaskView
 from engine.context import Prflow
 from engine.errors import EngineError
-from engine.permissions import Action
-from engine.users import UserView
-from engine.views import MAX_PAGE_SIZE as MAX_PAGE
-from engine.views import TaskView
 
 router = APIRouter(prefix="/api/v1/tasks", tags=["tasks"], responses=PROBLEMS)
 

@@ -13,9 +13,9 @@ from fastapi.responses import Response
 
 from api.deps import Ctx
 from api.web.pages import PageShell, Session, render
-from engine import permissions
 from engine.audit.verify import ChainReport, verify_chain
-from engine.permissions import Action
+from engine.cases import permissions
+from engine.cases.permissions import Action
 
 router = APIRouter(include_in_schema=False)
 

@@ -20,7 +20,7 @@ from api.language import LANGUAGE_COOKIE
 from api.security import PRESESSION_COOKIE, SESSION_COOKIE, same_token
 from api.web.pages import PageLang as Lang
 from api.web.pages import Shell, check_csrf, local, render
-from engine.auth import passwords, sessions
+from engine.accounts import passwords, sessions
 from engine.errors import EngineError
 
 router = APIRouter(include_in_schema=False)

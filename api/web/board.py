@@ -11,9 +11,10 @@ from fastapi.responses import Response
 from api.deps import Ctx
 from api.web import text
 from api.web.pages import PageShell, Session, render
-from engine import case_pages, clock, deployment, kpi, overdue, permissions
-from engine.permissions import Action
-from engine.views import OverdueTask
+from engine import clock
+from engine.cases import case_pages, deployment, kpi, overdue, permissions
+from engine.cases.permissions import Action
+from engine.cases.views import OverdueTask
 
 router = APIRouter(include_in_schema=False)
 BAR_HEIGHT = 28

@@ -15,10 +15,11 @@ from fastapi.responses import JSONResponse, Response
 from api.deps import Ctx
 from api.web import text
 from api.web.pages import PageShell, Session, render
-from engine import case_pages, clock, permissions, service
+from engine import clock
 from engine.audit import timeline as audit_timeline
-from engine.permissions import Action
-from engine.views import CaseView
+from engine.cases import case_pages, permissions, service
+from engine.cases.permissions import Action
+from engine.cases.views import CaseView
 
 router = APIRouter(include_in_schema=False)
 

@@ -17,9 +17,10 @@ from fastapi.responses import Response
 from api.deps import Ctx
 from api.web import text
 from api.web.pages import Csrf, PageShell, Session, back, check_csrf, render
-from engine import case_pages, clock, permissions, service
+from engine import clock
+from engine.cases import case_pages, permissions, service
+from engine.cases.permissions import Action
 from engine.errors import EngineError
-from engine.permissions import Action
 
 router = APIRouter(include_in_schema=False)
 INBOX_SIZE = 100

@@ -25,9 +25,9 @@ from api.errors import CsrfRefused, Unauthenticated
 from api.language import LANGUAGE_COOKIE, Language
 from api.security import CSRF_FIELD, same_token
 from api.web import text
-from engine import permissions
-from engine.auth.sessions import SignedIn
-from engine.permissions import Action
+from engine.accounts.sessions import SignedIn
+from engine.cases import permissions
+from engine.cases.permissions import Action
 from engine.roles import RoleCatalogue
 from forms.filters import BANGKOK, be_date, be_datetime
 

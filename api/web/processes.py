@@ -19,11 +19,11 @@ from api.deps import Ctx
 from api.errors import problem
 from api.routes.processes import _save as save_upload
 from api.web.pages import Csrf, PageShell, Session, Shell, back, check_csrf, render
-from engine import deployment, permissions
+from engine.bpmn.definitions import InvalidDefinition, Problem
+from engine.cases import deployment, permissions
+from engine.cases.permissions import Action
 from engine.context import Prflow
-from engine.definitions import InvalidDefinition, Problem
 from engine.errors import EngineError
-from engine.permissions import Action
 
 router = APIRouter(include_in_schema=False)
 

@@ -22,14 +22,15 @@ from api.errors import problem
 from api.security import CSRF_FIELD
 from api.web import task_form, text
 from api.web.pages import PageShell, Session, Shell, back, check_csrf, render
-from engine import case_pages, clock, permissions, service
+from engine import clock
+from engine.accounts.users import UserView
 from engine.audit import timeline as audit_timeline
+from engine.cases import case_pages, permissions, service
+from engine.cases.permissions import Action
+from engine.cases.views import TaskView
 from engine.context import Prflow
 from engine.errors import EngineError
-from engine.form_values import FieldError, FormInvalid
-from engine.permissions import Action
-from engine.users import UserView
-from engine.views import TaskView
+from engine.forms.values import FieldError, FormInvalid
 
 router = APIRouter(include_in_schema=False)
 MAX_NOTE = 2000

@@ -16,8 +16,8 @@ from typing import Any
 from markupsafe import Markup, escape
 from starlette.datastructures import FormData
 
-from engine.form_values import FieldError
-from engine.forms import Form
+from engine.forms.definitions import Form
+from engine.forms.values import FieldError
 from forms.widgets import FormView, render_form
 
 FORM_TAG_END = 'enctype="multipart/form-data">'

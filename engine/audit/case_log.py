@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 
 from engine import bounds
 from engine.errors import NotFound
-from engine.event_types import EventBody, TaskEvent, TimerFired, decode
+from engine.events.types import EventBody, TaskEvent, TimerFired, decode
 from engine.store.db import read_session
 from engine.store.tables import Case, Event
 

@@ -20,7 +20,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from engine.audit.case_log import LoggedEvent, logged
-from engine.event_types import (
+from engine.events.types import (
     CaseCancelled,
     CaseCompleted,
     CasePurged,

@@ -23,14 +23,14 @@ from xml.etree import ElementTree as ET
 
 from sqlmodel import col, select
 
+from engine.accounts.users import get_user
 from engine.audit.case_log import logged
+from engine.cases.permissions import Action, require
 from engine.context import Prflow
 from engine.errors import InvalidInput
-from engine.event_types import EventType
-from engine.permissions import Action, require
+from engine.events.types import EventType
 from engine.store.db import read_session
 from engine.store.tables import Event
-from engine.users import get_user
 
 _LIFECYCLE = {EventType.TASK_CLAIMED.value: "start", EventType.TASK_COMPLETED.value: "complete"}
 CSV_COLUMNS = (

@@ -26,13 +26,15 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from engine import runtime
 from engine.audit.case_log import LoggedEvent, case_events
+from engine.bpmn.definitions import CompiledDefinition
+from engine.bpmn.expressions import DueResolver
+from engine.cases import runtime
+from engine.cases.deployment import compiled_row
+from engine.cases.stepping import due_resolver
 from engine.context import Prflow
-from engine.definitions import CompiledDefinition
-from engine.deployment import compiled_row
 from engine.errors import EngineError, NotFound
-from engine.event_types import (
+from engine.events.types import (
     CaseStarted,
     DueRecomputed,
     EventType,
@@ -40,8 +42,6 @@ from engine.event_types import (
     TaskReady,
     TaskReassigned,
 )
-from engine.expressions import DueResolver
-from engine.stepping import due_resolver
 from engine.store.db import read_session
 from engine.store.tables import Definition, Event
 
@@ -302,7 +302,7 @@ class _Replay:
         return runtime.ready_user_tasks(self.workflow)
 
     def _fire_timers(self, at: datetime) -> None:
-        # Timers fire only as of an explicit instant (engine.timer_events): the logged one.
+        # Timers fire only as of an explicit instant (engine.bpmn.timer_events): the logged one.
         runtime.fire_due_timers(self.workflow, at)
 
     def move_timers(self, event: LoggedEvent) -> None:

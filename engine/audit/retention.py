@@ -33,15 +33,16 @@ from datetime import datetime, timedelta
 from lxml import etree
 from sqlmodel import Session, select
 
-from engine import bounds, clock, events
+from engine import bounds, clock
+from engine.accounts.users import get_user
+from engine.bpmn.definitions import NS
+from engine.cases.status import CaseStatus
 from engine.context import Prflow
-from engine.definitions import NS
 from engine.errors import Conflict, EngineError, Forbidden, InvalidInput, NotFound
-from engine.event_types import CasePurged, PurgeRefused
-from engine.status import CaseStatus
+from engine.events import chain as events
+from engine.events.types import CasePurged, PurgeRefused
 from engine.store.db import write_session
 from engine.store.tables import Case, Definition, PendingTimer, TaskRow
-from engine.users import get_user
 
 DEFAULT_RETENTION = "10 years"
 PURGE_ROLE = "process_owner"

@@ -25,12 +25,12 @@ from typing import Any
 
 from engine import clock
 from engine.audit.case_log import LoggedEvent, case_events
-from engine.calendar import WorkingCalendar
 from engine.context import Prflow
-from engine.deadlines import is_on_time
 from engine.errors import NotFound
-from engine.event_types import EventType, TaskReady, TaskReassigned
+from engine.events.types import EventType, TaskReady, TaskReassigned
 from engine.store.db import read_session
+from engine.worktime.calendar import WorkingCalendar
+from engine.worktime.deadlines import is_on_time
 
 
 class Verdict(StrEnum):

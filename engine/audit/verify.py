@@ -1,6 +1,6 @@
 """Checking the event log's MAC chains, and naming the first link that is broken.
 
-Each chain (``case/<id>``, ``system``; see ``engine.events``) is checked in ``chain_seq``
+Each chain (``case/<id>``, ``system``; see ``engine.events.chain``) is checked in ``chain_seq``
 order from the genesis value. For each row, in this order:
 
 1. the chain has a head row and the row is not beyond it — otherwise it was inserted
@@ -35,8 +35,8 @@ from sqlalchemy import Engine, tuple_
 from sqlmodel import Session, col, select
 
 from engine.errors import InvalidInput
-from engine.events import GENESIS_HASH, event_mac
-from engine.keys import Keyring
+from engine.events.chain import GENESIS_HASH, event_mac
+from engine.events.keys import Keyring
 from engine.store.db import read_session
 from engine.store.tables import ChainHead, Event
 

@@ -55,7 +55,7 @@ class Case(SQLModel, table=True):
     definition_id: int = Field(foreign_key="definition.id", index=True)
     process_key: str = Field(index=True)
     version: int
-    status: str = Field(index=True)  # engine.status.CaseStatus
+    status: str = Field(index=True)  # engine.cases.status.CaseStatus
     state: str = Field(sa_column=Column(Text, nullable=False))
     serializer_version: str
     lock_version: int = 0
@@ -71,7 +71,7 @@ class TaskRow(SQLModel, table=True):
 
     __tablename__ = "task"
     __table_args__ = (
-        # Each matches one view's WHERE and ORDER BY (engine.views), so a page is an index
+        # Each matches one view's WHERE and ORDER BY (engine.cases.views), so a page is an index
         # range read, never a sort of every open task.
         Index("ix_task_queue", "status", "role", "due_sort", "id"),
         Index("ix_task_assignee", "assignee", "status", "due_sort", "id"),
@@ -87,7 +87,7 @@ class TaskRow(SQLModel, table=True):
     name: str
     role: str
     form: str | None = None
-    status: str  # engine.status.TaskStatus
+    status: str  # engine.cases.status.TaskStatus
     assignee: str | None = None
     created_at: datetime = Field(sa_column=_utc_column(nullable=False))
     claimed_at: datetime | None = Field(default=None, sa_column=_utc_column())

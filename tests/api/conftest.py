@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from api.app import create_app
-from engine.auth import tokens
+from engine.accounts import tokens
 from engine.context import Prflow
 from engine.settings import REPO_PROCESSES_DIR, Settings
 from tests.api.live import serving

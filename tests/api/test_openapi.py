@@ -23,8 +23,8 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from api.app import create_app
-from engine import service
-from engine.auth import tokens
+from engine.accounts import tokens
+from engine.cases import service
 from tests.api.conftest import Api, make_ctx, populate
 from tests.api.live import serving
 from tests.factories import add_people

@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from api.app import create_app
-from engine import service
+from engine.cases import service
 from engine.context import Prflow
 from tests.api.conftest import PEOPLE, Api, make_ctx, populate
 from tests.api.live import serving

@@ -3,7 +3,7 @@ error format itself (problem JSON, language, unknown routes)."""
 
 from __future__ import annotations
 
-from engine import service
+from engine.cases import service
 from tests.api.conftest import Api
 from tests.factories import P6, open_task
 

@@ -10,10 +10,11 @@ import httpx
 import pytest
 
 from api.app import create_app
-from engine import clock, service
-from engine.auth import passwords, throttle, tokens
-from engine.auth.secret import InsecureSecret
-from engine.auth.throttle import TooManyAttempts
+from engine import clock
+from engine.accounts import passwords, throttle, tokens
+from engine.accounts.secret import InsecureSecret
+from engine.accounts.throttle import TooManyAttempts
+from engine.cases import service
 from engine.settings import DEMO_SECRET_KEY
 from tests.api.conftest import PASSWORD, Api, make_ctx
 from tests.factories import open_task

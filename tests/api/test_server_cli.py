@@ -14,8 +14,9 @@ import httpx
 from typer.testing import CliRunner
 
 from cli.main import app
-from engine import lease, sweep_loop, timers
-from engine.auth import passwords
+from engine import lease, sweep_loop
+from engine.accounts import passwords
+from engine.cases import timers
 from engine.context import Prflow
 from tests.api.conftest import make_ctx
 from tests.factories import add_people

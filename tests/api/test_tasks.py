@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from engine import service
+from engine.cases import service
 from tests.api.conftest import Api
 from tests.factories import open_task
 

@@ -16,13 +16,13 @@ from typing import Any
 from lxml import etree
 from sqlalchemy import Engine, create_engine, text
 
-from engine import service
+from engine.bpmn.definitions import NS, read_source, validate
+from engine.cases import service
 from engine.context import Prflow
-from engine.deadlines import parse_limit
-from engine.definitions import NS, read_source, validate
-from engine.forms import FormCatalogue
+from engine.forms.definitions import FormCatalogue
 from engine.settings import REPO_PROCESSES_DIR, Settings
 from engine.store.db import is_sqlite
+from engine.worktime.deadlines import parse_limit
 from tests.support.form_data import filled
 
 _CONDITION = re.compile(r'(\w+)\s*==\s*"([^"]*)"')

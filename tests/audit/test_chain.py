@@ -18,13 +18,13 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import col, select
 
-from engine import service
 from engine.audit import verify
 from engine.audit.deep import deep_check
 from engine.audit.verify import BreakKind, take_anchor, verify_chain
+from engine.cases import service
 from engine.context import Prflow
-from engine.events import canonical
-from engine.keys import DEMO_SECRET, Keyring, MissingAuditKey, keyring
+from engine.events.chain import canonical
+from engine.events.keys import DEMO_SECRET, Keyring, MissingAuditKey, keyring
 from engine.settings import REPO_PROCESSES_DIR, Settings
 from engine.store.db import read_session
 from engine.store.tables import ChainHead, Event

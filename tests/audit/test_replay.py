@@ -9,9 +9,9 @@ import pytest
 from freezegun import freeze_time
 from sqlalchemy import text
 
-from engine import service
 from engine.audit.replay import replay, replay_all, state_at
 from engine.audit.verify import BreakKind, verify_chain
+from engine.cases import service
 from engine.context import Prflow
 from engine.errors import NotFound
 from tests.audit.conftest import ALL_PROCESSES

@@ -9,7 +9,6 @@ import pytest
 from freezegun import freeze_time
 from sqlmodel import col, select
 
-from engine import service
 from engine.audit.replay import state_at
 from engine.audit.retention import (
     CaseNotFinished,
@@ -19,6 +18,7 @@ from engine.audit.retention import (
 )
 from engine.audit.timeline import timeline
 from engine.audit.verify import verify_chain
+from engine.cases import service
 from engine.context import Prflow
 from engine.errors import Conflict, Forbidden, InvalidInput
 from engine.store.db import read_session

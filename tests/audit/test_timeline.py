@@ -10,8 +10,8 @@ from datetime import UTC, datetime, timedelta
 
 from freezegun import freeze_time
 
-from engine import service
 from engine.audit.timeline import Verdict, timeline
+from engine.cases import service
 from engine.context import Prflow
 from tests.factories import open_task
 

@@ -23,10 +23,10 @@ import pytest
 from freezegun import freeze_time
 from sqlalchemy import create_engine, text
 
-from engine import service
 from engine.audit.deep import deep_check
 from engine.audit.replay import replay_all
 from engine.audit.verify import verify_chain
+from engine.cases import service
 from engine.context import Prflow
 from engine.errors import Conflict
 from engine.settings import REPO_PROCESSES_DIR, Settings
@@ -38,7 +38,7 @@ REPO = Path(__file__).resolve().parents[2]
 WRITE_OLD_DATABASE = """
 import sys
 from freezegun import freeze_time
-from engine import service
+from engine.cases import service
 from engine.context import Prflow
 from engine.errors import Conflict
 from engine.settings import REPO_PROCESSES_DIR, Settings

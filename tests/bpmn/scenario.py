@@ -13,8 +13,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from engine import runtime
-from engine.definitions import CompiledDefinition, read_source, validate
+from engine.bpmn.definitions import CompiledDefinition, read_source, validate
+from engine.cases import runtime
 from engine.roles import RoleCatalogue
 from engine.settings import REPO_PROCESSES_DIR
 

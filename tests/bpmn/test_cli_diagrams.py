@@ -17,7 +17,7 @@ import pytest
 from typer.testing import CliRunner
 
 from cli.main import app
-from engine import definitions
+from engine.bpmn import definitions
 from tests.factories import P6
 
 DIAGRAMS = Path(__file__).parent / "diagrams"

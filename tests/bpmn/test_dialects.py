@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from lxml import etree
 
-from engine import dialects
-from engine.expressions import evaluate
+from engine.bpmn import dialects
+from engine.bpmn.expressions import evaluate
 
 
 @pytest.mark.parametrize(

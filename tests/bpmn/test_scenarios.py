@@ -2,7 +2,7 @@
 
 Each scenario runs twice (``tests.bpmn.scenario.run_both``): on one live workflow, and
 saved, compiled afresh and restored between every step as separate CLI commands do. Before
-the loop links were made up front (``engine.runtime._link_loops``), the restored run of
+the loop links were made up front (``engine.cases.runtime._link_loops``), the restored run of
 every multi-instance and loop scenario stalled with no open task.
 """
 
@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.runtime import StepFailed
+from engine.cases.runtime import StepFailed
 from tests.bpmn.scenario import run, run_both
 
 DIAGRAMS = Path(__file__).parent / "diagrams"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.definitions import InvalidDefinition, Problem, read_source, validate
+from engine.bpmn.definitions import InvalidDefinition, Problem, read_source, validate
 from tests.bpmn.scenario import ROLES
 
 C7 = Path(__file__).parent / "diagrams" / "camunda7_release_review.bpmn"

@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from sqlmodel import col, select
 
-from engine import service
+from engine.cases import service
+from engine.cases.views import TaskView
 from engine.context import Prflow
 from engine.store.db import read_session
 from engine.store.tables import Event, PendingTimer, TaskRow
-from engine.views import TaskView
 from tests.factories import P6, add_people, deploy
 
 ESCALATION = Path(__file__).parent / "fixtures" / "escalation_demo.bpmn"

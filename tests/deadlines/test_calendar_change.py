@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from freezegun import freeze_time
 
-from engine import service, timers
 from engine.audit.replay import replay
+from engine.cases import service, timers
 from engine.context import Prflow
 from engine.settings import REPO_PROCESSES_DIR, Settings
 from engine.store.db import read_session

@@ -6,11 +6,11 @@ from __future__ import annotations
 import pytest
 from freezegun import freeze_time
 
-from engine import service
+from engine.cases import service
+from engine.cases.views import TaskView
 from engine.context import Prflow
-from engine.form_values import FormInvalid
+from engine.forms.values import FormInvalid
 from engine.settings import REPO_PROCESSES_DIR
-from engine.views import TaskView
 from tests.factories import add_people, deploy
 from tests.support.scenarios import people_for_all_roles
 

@@ -9,7 +9,7 @@ from freezegun import freeze_time
 from typer.testing import CliRunner
 
 from cli.main import app
-from engine import service
+from engine.cases import service
 from engine.context import Prflow
 from tests.deadlines.conftest import set_up
 

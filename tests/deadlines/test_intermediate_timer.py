@@ -12,8 +12,8 @@ from pathlib import Path
 
 from freezegun import freeze_time
 
-from engine import service, timers
 from engine.audit.replay import replay
+from engine.cases import service, timers
 from engine.context import Prflow
 from tests.factories import P6, add_people, deploy, open_task
 

@@ -24,10 +24,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from freezegun import freeze_time
 
-from engine import kpi, service, timers
+from engine.cases import kpi, service, timers
+from engine.cases.overdue import due_soon, overdue
 from engine.context import Prflow
 from engine.errors import InvalidInput
-from engine.overdue import due_soon, overdue
 from tests.deadlines.conftest import open_step, set_up
 
 BKK = ZoneInfo("Asia/Bangkok")

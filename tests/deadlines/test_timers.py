@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from freezegun import freeze_time
 
-from engine import service, timers
+from engine.cases import service, timers
 from engine.context import Prflow
 from tests.deadlines.conftest import events_of, open_step, pending_timers, set_up, tasks_of
 

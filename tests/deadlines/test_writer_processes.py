@@ -19,9 +19,9 @@ from typing import Any
 from freezegun import freeze_time
 from sqlmodel import col, select
 
-from engine import service, timers
 from engine.audit.deep import deep_check
 from engine.audit.verify import verify_chain
+from engine.cases import service, timers
 from engine.context import Prflow
 from engine.errors import Conflict, Forbidden
 from engine.settings import REPO_PROCESSES_DIR, Settings

@@ -10,7 +10,7 @@ from types import ModuleType
 
 from sqlmodel import col, select
 
-from engine import service
+from engine.cases import service
 from engine.context import Prflow
 from engine.store.db import read_session, write_session
 from engine.store.tables import Case, TaskRow

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from holidays.version import __version__ as holidays_version
 
-from engine.calendar import (
+from engine.worktime.calendar import (
     BANGKOK,
     CalendarFileError,
     NaiveDatetimeError,

@@ -11,17 +11,18 @@ import pytest
 from freezegun import freeze_time
 from sqlmodel import select
 
-from engine import service, timers, users
+from engine.accounts import users
 from engine.audit import replay
 from engine.audit.timeline import timeline
+from engine.cases import service, timers
+from engine.cases.permissions import Action, case_actions, task_actions
+from engine.cases.status import CaseStatus
+from engine.cases.stepping import StaleCase, save_state
+from engine.cases.views import case_view
 from engine.context import Prflow
 from engine.errors import Conflict, Forbidden, InvalidInput
-from engine.permissions import Action, case_actions, task_actions
-from engine.status import CaseStatus
-from engine.stepping import StaleCase, save_state
 from engine.store.db import read_session, write_session
 from engine.store.tables import Case, Event, PendingTimer
-from engine.views import case_view
 from tests.deadlines.conftest import ESCALATION
 from tests.factories import P6, add_people, deploy, open_task
 

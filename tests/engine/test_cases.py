@@ -11,12 +11,12 @@ from freezegun import freeze_time
 from sqlalchemy import text
 from sqlmodel import col, select
 
-from engine import deployment, service, stepping
+from engine.cases import deployment, service, stepping
+from engine.cases.status import TaskNotOpen
+from engine.cases.stepping import StaleCase
 from engine.context import Prflow
 from engine.errors import Conflict, Forbidden, InvalidInput, NotFound
 from engine.settings import REPO_PROCESSES_DIR, Settings
-from engine.status import TaskNotOpen
-from engine.stepping import StaleCase
 from engine.store.db import read_session
 from engine.store.tables import Case, Event, TaskRow
 from tests.factories import PEOPLE, add_people, deploy, open_task, verdict

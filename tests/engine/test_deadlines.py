@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from engine.calendar import BANGKOK, NaiveDatetimeError, WorkingCalendar
-from engine.deadlines import (
+from engine.worktime.calendar import BANGKOK, NaiveDatetimeError, WorkingCalendar
+from engine.worktime.deadlines import (
     CaseDateError,
     LimitKind,
     LimitParseError,

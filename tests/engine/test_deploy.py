@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from engine import deployment
+from engine.bpmn.definitions import InvalidDefinition
+from engine.cases import deployment
 from engine.context import Prflow
-from engine.definitions import InvalidDefinition
 from engine.errors import Forbidden
 from engine.store.db import read_session
 from engine.store.tables import Definition, Event

@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from engine import event_types
-from engine.event_types import BODY_TYPES, EventBody, EventType, TaskClaimed, decode
+from engine.events import types as event_types
+from engine.events.types import BODY_TYPES, EventBody, EventType, TaskClaimed, decode
 
 
 def test_every_event_type_has_its_own_documented_class() -> None:

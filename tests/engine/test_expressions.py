@@ -9,9 +9,9 @@ import pytest
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
-from engine import runtime
-from engine.expressions import MissingField, SafeScriptEngine, UnsafeExpression, evaluate
-from engine.timer_events import stepping
+from engine.bpmn.expressions import MissingField, SafeScriptEngine, UnsafeExpression, evaluate
+from engine.bpmn.timer_events import stepping
+from engine.cases import runtime
 from tests.factories import P6
 
 NOW = datetime(2026, 6, 8, 2, 0, tzinfo=UTC)

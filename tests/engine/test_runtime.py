@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from engine import runtime
-from engine.definitions import read_source, validate
+from engine.bpmn.definitions import read_source, validate
+from engine.cases import runtime
 from engine.roles import RoleCatalogue
 from engine.settings import REPO_PROCESSES_DIR
 from tests.factories import P6

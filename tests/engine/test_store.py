@@ -10,7 +10,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlmodel import SQLModel, select
 
-from engine import definitions, service
+from engine.bpmn import definitions
+from engine.cases import service
 from engine.context import Prflow
 from engine.store import tables
 from engine.store.db import read_session, write_session

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from engine import runtime
-from engine.definitions import read_source, validate
+from engine.bpmn.definitions import read_source, validate
+from engine.bpmn.timer_events import stepping
+from engine.cases import runtime
 from engine.roles import RoleCatalogue
 from engine.settings import REPO_PROCESSES_DIR
-from engine.timer_events import stepping
 
 ESCALATION = Path(__file__).parent.parent / "deadlines" / "fixtures" / "escalation_demo.bpmn"
 ARRIVED = datetime(2026, 6, 8, 2, 0, tzinfo=UTC)  # long before the wall clock of any run

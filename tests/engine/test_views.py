@@ -10,12 +10,12 @@ from typing import Any
 import pytest
 from sqlalchemy import event, text
 
-from engine import kpi, overdue, service
+from engine.cases import kpi, overdue, service
+from engine.cases.views import MAX_PAGE_SIZE, CompletedFilter, on_time_counts, task_view
 from engine.context import Prflow
 from engine.errors import InvalidInput
 from engine.store.db import is_sqlite, read_session, write_session
 from engine.store.tables import TaskRow
-from engine.views import MAX_PAGE_SIZE, CompletedFilter, on_time_counts, task_view
 from tests.factories import add_people, deploy
 
 T0 = datetime(2026, 6, 1, 1, 30, tzinfo=UTC)  # Monday 08:30 in Bangkok

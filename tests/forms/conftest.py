@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from engine import service
+from engine.cases import service
 from engine.context import Prflow
-from engine.forms import FormCatalogue
+from engine.forms.definitions import FormCatalogue
 from engine.settings import REPO_PROCESSES_DIR, Settings
 from tests.factories import add_people, deploy
 from tests.support.form_data import filled

@@ -11,10 +11,10 @@ import zipfile
 import pytest
 from sqlmodel import col, select
 
-from engine import attachments, service
+from engine.cases import attachments, service
 from engine.context import Prflow
 from engine.errors import Forbidden, InvalidInput
-from engine.form_values import FormInvalid
+from engine.forms.values import FormInvalid
 from engine.store.db import read_session
 from engine.store.tables import Attachment, Event
 from tests.forms.conftest import open_task

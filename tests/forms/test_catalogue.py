@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from engine.form_values import NO_LOOKUPS, Lookups, check
-from engine.forms import FormCatalogue, FormCatalogueError
+from engine.forms.definitions import FormCatalogue, FormCatalogueError
+from engine.forms.values import NO_LOOKUPS, Lookups, check
 from engine.settings import REPO_PROCESSES_DIR
 from tests.support.form_data import filled
 

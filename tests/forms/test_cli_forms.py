@@ -10,7 +10,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from cli.main import app
-from engine import service
+from engine.cases import service
 from engine.context import Prflow
 from tests.factories import P6, deploy
 from tests.forms.conftest import P8, open_task

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from engine import deployment, service
+from engine.bpmn.definitions import InvalidDefinition
+from engine.cases import deployment, service
 from engine.context import Prflow
-from engine.definitions import InvalidDefinition
-from engine.form_values import FormInvalid
+from engine.forms.values import FormInvalid
 from engine.settings import Settings
 from engine.store.db import read_session
 from engine.store.tables import Definition

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from freezegun import freeze_time
 
-from engine import form_records, service
+from engine.cases import form_records, service
 from engine.context import Prflow
 from engine.errors import Forbidden
 from forms import documents

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from freezegun import freeze_time
 
-from engine import service
+from engine.cases import service
 from engine.context import Prflow
-from engine.form_values import FormInvalid
+from engine.forms.values import FormInvalid
 from tests.engine.test_cases import snapshot
 from tests.forms.conftest import open_task, step
 

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from engine.form_values import FormInvalid, Lookups, check
-from engine.forms import FormCatalogue
+from engine.forms.definitions import FormCatalogue
+from engine.forms.values import FormInvalid, Lookups, check
 
 FORM = FormCatalogue.from_sources(
     {

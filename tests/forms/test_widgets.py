@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from engine.form_values import NO_LOOKUPS, FormInvalid, check
+from engine.forms.values import NO_LOOKUPS, FormInvalid, check
 from forms.widgets import FormView, render_form
 from tests.forms.conftest import FORMS
 

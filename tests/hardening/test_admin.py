@@ -10,7 +10,8 @@ import pytest
 from freezegun import freeze_time
 from sqlmodel import col, select
 
-from engine import admin, service
+from engine import admin
+from engine.cases import service
 from engine.context import Prflow
 from engine.errors import Conflict, Forbidden, InvalidInput
 from engine.store.db import read_session

@@ -11,15 +11,17 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from engine import bounds, deployment, service, users
-from engine.calendar import WorkingCalendar
+from engine import bounds
+from engine.accounts import users
+from engine.bpmn.definitions import InvalidDefinition
+from engine.cases import deployment, service
 from engine.context import Prflow
-from engine.deadlines import LimitParseError, case_instant, compute_due, parse_limit
-from engine.definitions import InvalidDefinition
 from engine.errors import InvalidInput
 from engine.files import write_atomically
 from engine.store.db import read_session, write_session
 from engine.store.tables import Event, User
+from engine.worktime.calendar import WorkingCalendar
+from engine.worktime.deadlines import LimitParseError, case_instant, compute_due, parse_limit
 from tests.factories import add_people, deploy, open_task
 
 CALENDAR = WorkingCalendar.thai()

@@ -13,10 +13,10 @@ from freezegun import freeze_time
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from engine import kpi, service
-from engine.calendar import BANGKOK, WorkingCalendar
+from engine.cases import kpi, service
 from engine.context import Prflow
-from engine.deadlines import LimitKind, Unit, parse_limit
+from engine.worktime.calendar import BANGKOK, WorkingCalendar
+from engine.worktime.deadlines import LimitKind, Unit, parse_limit
 from tests.factories import add_people, deploy, open_task
 
 CALENDAR = WorkingCalendar.thai()

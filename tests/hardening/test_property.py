@@ -22,7 +22,7 @@ from sqlalchemy import text
 from typer.testing import CliRunner
 
 from cli.main import app
-from engine import service
+from engine.cases import service
 from engine.context import Prflow
 from engine.errors import EngineError
 from engine.settings import REPO_PROCESSES_DIR, Settings

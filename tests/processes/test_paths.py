@@ -21,12 +21,12 @@ import pytest
 from freezegun import freeze_time
 from lxml import etree
 
-from engine import service
 from engine.audit.replay import replay
+from engine.bpmn.process_rules import NS
+from engine.cases import service, timers
+from engine.cases.views import TaskView
 from engine.context import Prflow
-from engine.process_rules import NS
 from engine.settings import REPO_PROCESSES_DIR
-from engine.views import TaskView
 from tests.factories import add_people, deploy
 from tests.processes.test_process_rules import MANUAL_ROLES
 from tests.support.scenarios import (
@@ -218,12 +218,7 @@ def _as_stored(value: object) -> object:
 def test_p8_write_news_escalates_when_its_due_time_passes(
     ctx: Prflow, everyone: dict[str, list[str]]
 ) -> None:
-    # engine/timers.py is being written alongside these tests; until it has sweep(ctx),
-    # this test is skipped rather than testing a stand-in.
-    timers = pytest.importorskip("engine.timers", reason="engine/timers.py is not there yet")
-    sweep = getattr(timers, "sweep", None)
-    if sweep is None:
-        pytest.skip("engine.timers has no sweep(ctx) yet")
+
     meeting = scenario("p8_meeting_summary_self_fix")
     # Up to collect_information: write_news is then open, due 3 hours after the meeting.
     until_writing = replace(
@@ -236,11 +231,11 @@ def test_p8_write_news_escalates_when_its_due_time_passes(
     assert write.due_at == due
 
     with freeze_time(due - timedelta(minutes=1)):
-        assert not sweep(ctx).fired
+        assert not timers.sweep(ctx).fired
     assert [t.element_id for t in _open(ctx, case_id)] == ["write_news"]
 
     with freeze_time(due + timedelta(minutes=1)):
-        swept = sweep(ctx)
+        swept = timers.sweep(ctx)
     assert (swept.failed, swept.cases) == ([], [case_id])
     # Non-interrupting: writing stays open, the Administration Group director follows up.
     assert sorted((t.element_id, t.role) for t in _open(ctx, case_id)) == [
@@ -261,7 +256,6 @@ def test_p8_news_without_a_standard_has_no_due_time_and_never_escalates(
 ) -> None:
     """Proactive news (news_type other) runs with no due time; its escalation timer never
     fires, where before the missing standard failed the step."""
-    timers = pytest.importorskip("engine.timers", reason="engine/timers.py is not there yet")
     other = scenario("p8_other_news_no_standard")
     until_writing = replace(other, name="p8_other_until_writing", steps=other.steps[:4])
     case_id = drive(ctx, replace(until_writing, ends="running"), everyone)

@@ -15,8 +15,8 @@ import pytest
 from lxml import etree
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
-from engine.dialects import properties_of
-from engine.process_rules import NS, RuleViolation, check_process_rules
+from engine.bpmn.dialects import properties_of
+from engine.bpmn.process_rules import NS, RuleViolation, check_process_rules
 from engine.roles import RoleCatalogue, RoleCatalogueError, UnknownRoleError
 
 PROCESSES = Path(__file__).resolve().parents[2] / "processes"

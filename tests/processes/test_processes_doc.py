@@ -20,7 +20,7 @@ from types import ModuleType
 import pytest
 from lxml import etree
 
-from engine.process_rules import NS
+from engine.bpmn.process_rules import NS
 from engine.settings import REPO_PROCESSES_DIR
 
 ROOT = Path(__file__).resolve().parents[2]

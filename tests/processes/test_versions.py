@@ -13,7 +13,7 @@ from pathlib import Path
 
 from freezegun import freeze_time
 
-from engine import deployment, service
+from engine.cases import deployment, service
 from engine.context import Prflow
 from engine.settings import REPO_PROCESSES_DIR
 from tests.factories import add_people

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from engine.forms import Form, FormField
+from engine.forms.definitions import Form, FormField
 
 SAMPLE_TEXT = "ข้อมูลทดสอบ"
 

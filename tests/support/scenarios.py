@@ -28,12 +28,12 @@ from typing import Any, Literal
 
 from freezegun import freeze_time
 
-from engine import service
+from engine.cases import service
+from engine.cases.views import CaseView, TaskView
 from engine.context import Prflow
-from engine.forms import FormCatalogue
+from engine.forms.definitions import FormCatalogue
 from engine.roles import RoleCatalogue
 from engine.settings import REPO_PROCESSES_DIR
-from engine.views import CaseView, TaskView
 from tests.support.form_data import filled
 
 __all__ = [

@@ -17,7 +17,7 @@ import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from api.app import create_app
-from engine.auth import passwords
+from engine.accounts import passwords
 from engine.context import Prflow
 from tests.api.conftest import make_ctx
 from tests.api.live import serving

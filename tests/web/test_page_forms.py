@@ -10,8 +10,8 @@ from contextlib import contextmanager
 import httpx
 import pytest
 
-from engine import deployment, service
-from engine.auth import passwords
+from engine.accounts import passwords
+from engine.cases import deployment, service
 from tests.factories import P6
 from tests.web.conftest import PASSWORD, Site
 

@@ -13,7 +13,7 @@ import pytest
 from freezegun import freeze_time
 from playwright.sync_api import Browser, Page, expect
 
-from engine import service
+from engine.cases import service
 from engine.context import Prflow
 from tests.factories import open_task
 from tests.web.conftest import PHONE, Site, screenshot, sign_in

@@ -2,11 +2,11 @@
 
 Until now the log was one SHA-256 chain behind one locked head row: every writer in the
 system queued on that row, and anyone who could write to the database could append or
-rewrite events with correctly computed hashes. From here on (see ``engine/events.py``):
+rewrite events with correctly computed hashes. From here on (see ``engine/events/chain.py``):
 
 - each event belongs to a chain (``case/<id>``, or ``system``) with its own position
   ``chain_seq`` and its own head row in ``event_chain``; ``chain_head`` is dropped;
-- ``hash`` is an HMAC-SHA256 under the key named by ``key_id`` (``engine/keys.py``);
+- ``hash`` is an HMAC-SHA256 under the key named by ``key_id`` (``engine/events/keys.py``);
 - triggers refuse an event insert that does not extend its chain (right position, linking
   to the chain's last MAC) and a head move that is not forward onto an existing event with
   that MAC; head rows cannot be deleted, and a new head starts empty.
@@ -82,7 +82,7 @@ def _check_legacy_chain(rows: list[Any], head: Any) -> None:
 
 
 def _keyring() -> Any:
-    from engine.keys import keyring
+    from engine.events.keys import keyring
     from engine.settings import Settings
 
     given = context.config.attributes.get("audit_keyring")
@@ -90,7 +90,7 @@ def _keyring() -> Any:
 
 
 def _resign(bind: Any, rows: list[Any]) -> dict[str, tuple[int, str]]:
-    from engine.events import canonical, chain_of
+    from engine.events.chain import canonical, chain_of
 
     keys = _keyring()
     heads: dict[str, tuple[int, str]] = {}

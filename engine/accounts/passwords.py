@@ -1,0 +1,72 @@
+"""Passwords: argon2id hashes, and signing in with a login and password.
+
+Signing in is throttled per login (``engine.accounts.throttle``). The argon2 check runs outside
+any write transaction (it takes tens of milliseconds on purpose), and an unknown login is
+checked against a dummy hash so its answer takes as long as a wrong password's: the timing
+does not tell which logins exist.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlmodel import select
+
+from engine import clock
+from engine.accounts import throttle
+from engine.accounts.users import UserView, get_user
+from engine.context import Prflow
+from engine.errors import EngineError, InvalidInput
+from engine.store.db import read_session, write_session
+from engine.store.tables import UserPassword
+
+MIN_LENGTH = 8
+_HASHER = PasswordHasher()
+_DUMMY_HASH = _HASHER.hash("prflow-no-such-user")
+
+
+class SignInFailed(EngineError):
+    """Wrong login or password; deliberately does not say which."""
+
+    def __init__(self) -> None:
+        super().__init__("the login or password is wrong; check both and try again")
+
+
+def set_password(ctx: Prflow, login: str, password: str) -> None:
+    """Store a new password hash for an existing user (replacing any old one)."""
+    if len(password) < MIN_LENGTH:
+        raise InvalidInput(f"a password needs at least {MIN_LENGTH} characters")
+    hashed = _HASHER.hash(password)
+    now = clock.now()
+    with write_session(ctx.db) as session:
+        get_user(session, login)
+        row = session.get(UserPassword, login)
+        if row is None:
+            session.add(UserPassword(login=login, hash=hashed, changed_at=now))
+        else:
+            row.hash, row.changed_at = hashed, now
+            session.add(row)
+
+
+def sign_in(ctx: Prflow, login: str, password: str, now: datetime | None = None) -> UserView:
+    """The user whose password this is; ``SignInFailed`` or ``TooManyAttempts`` otherwise."""
+    now = now or clock.now()
+    with read_session(ctx.db) as session:
+        throttle.check(session, login, now)
+        stored = session.exec(select(UserPassword.hash).where(UserPassword.login == login)).first()
+    if not _matches(stored or _DUMMY_HASH, password) or stored is None:
+        with write_session(ctx.db) as session:
+            throttle.record_failure(session, login, now)
+        raise SignInFailed()
+    with write_session(ctx.db) as session:
+        throttle.clear(session, login)
+        return get_user(session, login)
+
+
+def _matches(hashed: str, password: str) -> bool:
+    try:
+        return _HASHER.verify(hashed, password)
+    except (VerificationError, InvalidHashError):
+        return False
