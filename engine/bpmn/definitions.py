@@ -37,7 +37,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinitio
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
 from engine import bounds
-from engine.bpmn import dialects, timer_events
+from engine.bpmn import dialects, message_rules, timer_events
 from engine.bpmn.expressions import DUE_AT, UnsafeExpression, parse_safe
 from engine.bpmn.form_rules import check_forms
 from engine.bpmn.process_rules import check_process_tree
@@ -61,6 +61,8 @@ SUPPORTED_FLOW_NODES = {
     "boundaryEvent",
     "intermediateCatchEvent",
     "subProcess",
+    "receiveTask",  # a message from outside (engine.bpmn.message_rules)
+    "eventBasedGateway",  # a message racing a timer (engine.bpmn.message_rules)
 }
 REFUSED_WHY = {
     "scriptTask": "it would run code on the server; model the step as a user task",
@@ -69,21 +71,15 @@ REFUSED_WHY = {
     "businessRuleTask": "prflow runs no decision tables; model the decision as an exclusive "
     "gateway with conditions",
     "sendTask": "prflow sends no messages; model the step as a user task",
-    "receiveTask": "messages from outside are not delivered to cases yet; model the reply as "
-    "a user task of the role that receives it",
     "manualTask": "prflow mirrors only user tasks into the worklist; make it a user task",
     "task": "an untyped task has no role or form; make it a user task",
     "callActivity": "call activities are not run yet; draw the called steps inline",
     "adHocSubProcess": "ad-hoc subprocesses are not run; draw the steps inline",
     "transaction": "transactions are not run; draw the steps inline",
-    "eventBasedGateway": "event-based gateways wait for messages, which are not delivered to "
-    "cases yet; use an exclusive gateway on a field a user task sets",
     "complexGateway": "complex gateways are not run; use exclusive, inclusive or parallel gateways",
     "intermediateThrowEvent": "prflow throws no events; remove it or use a user task",
 }
 EVENT_WHY = {
-    "messageEventDefinition": "messages from outside are not delivered to cases yet; model "
-    "the message as a user task of the role that receives it",
     "signalEventDefinition": "signals are not delivered to cases; use a user task",
     "conditionalEventDefinition": "conditional events are not run; use an exclusive gateway",
     "compensateEventDefinition": "compensation is not run; model the undo steps as tasks",
@@ -177,6 +173,8 @@ class CompiledDefinition:
     subprocess_specs: dict[str, Any]
     user_tasks: dict[str, UserTaskInfo] = field(default_factory=dict)
     has_timers: bool = False
+    # Each element that waits for a message -> the role of its lane (who may deliver it).
+    message_roles: dict[str, str] = field(default_factory=dict)
 
 
 _COMPILED: dict[str, CompiledDefinition] = {}
@@ -311,6 +309,7 @@ def validate(
     problems = list(source.problems)
     problems += _dialect_problems(tree, source.file_name)
     problems += _engine_rules(tree, source.file_name)
+    problems += _message_problems(tree, source.file_name)
     compiled = None
     if source.key:
         try:
@@ -335,6 +334,14 @@ def _dialect_problems(tree: Any, file_name: str) -> list[Problem]:
     return [
         Problem(file_name, p.element.sourceline, p.element.get("id"), p.message, p.rule)
         for p in dialects.normalize(tree)
+    ]
+
+
+def _message_problems(tree: Any, file_name: str) -> list[Problem]:
+    return [
+        Problem(file_name, p.element.sourceline, p.element.get("id"), p.message, p.rule,
+                p.element.get("name"))  # fmt: skip
+        for p in message_rules.check_messages(tree)
     ]
 
 
@@ -427,10 +434,12 @@ def _compile_tree(source: Source, tree: Any) -> CompiledDefinition:
             for element_id, info in _user_tasks(each, _lanes(tree)).items()
         },
         has_timers=any(
-            isinstance(getattr(task_spec, "event_definition", None), TimerEventDefinition)
+            isinstance(definition, TimerEventDefinition)
             for each in (spec, *subprocess_specs.values())
             for task_spec in each.task_specs.values()
+            for definition in timer_events.event_definitions(task_spec)
         ),
+        message_roles=message_rules.message_roles(tree, _lanes(tree)),
     )
     return compiled
 
@@ -634,7 +643,11 @@ def _engine_rules(tree: Any, file_name: str) -> list[Problem]:
 # Errors and escalations never leave the case: an end event inside a subprocess throws,
 # a boundary event on the subprocess catches. No expression is evaluated for them.
 _THROWN_AND_CAUGHT = {"errorEventDefinition", "escalationEventDefinition"}
-_EVENTS_RUN = {"timerEventDefinition", "terminateEventDefinition", *_THROWN_AND_CAUGHT}
+# Messages are delivered to one case by name; engine.bpmn.message_rules says where they run.
+_EVENTS_RUN = {
+    "timerEventDefinition", "terminateEventDefinition", "messageEventDefinition",
+    *_THROWN_AND_CAUGHT,
+}  # fmt: skip
 _TIMER_FORMS = (
     "a quoted or bare ISO-8601 value: a duration such as PT3H or P1D, a date with its "
     "offset such as 2026-04-10T15:00:00+07:00, or "

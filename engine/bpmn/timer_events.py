@@ -89,7 +89,19 @@ _GATED = {TimeDateEventDefinition: GatedTimeDate, DurationTimerEventDefinition: 
 def install(spec: Any) -> None:
     """Swap the timer event definitions of a freshly parsed spec for the gated ones."""
     for task_spec in spec.task_specs.values():
-        definition = getattr(task_spec, "event_definition", None)
-        gated = _GATED.get(type(definition))
-        if gated is not None:
-            definition.__class__ = gated
+        for definition in event_definitions(task_spec):
+            gated = _GATED.get(type(definition))
+            if gated is not None:
+                definition.__class__ = gated
+
+
+def event_definitions(task_spec: Any) -> list[Any]:
+    """A task spec's event definition, and those an event-based gateway holds for its targets.
+
+    SpiffWorkflow moves the definitions of an event-based gateway's target events onto the
+    gateway (one ``MultipleEventDefinition``), so a timer racing a message is found there.
+    """
+    definition = getattr(task_spec, "event_definition", None)
+    if definition is None:
+        return []
+    return [definition, *getattr(definition, "event_definitions", [])]

@@ -34,7 +34,9 @@ from uuid import UUID
 
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
 from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.util.event import BpmnEvent
 from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask, MultiInstanceTask
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import WorkflowException
@@ -43,7 +45,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from engine.bpmn.definitions import CompiledDefinition
 from engine.bpmn.expressions import DUE_AT, DueResolver, SafeScriptEngine
-from engine.bpmn.timer_events import stepping
+from engine.bpmn.timer_events import event_definitions, stepping
 from engine.errors import InvalidInput
 
 
@@ -229,8 +231,8 @@ def fire_due_timers(workflow: Any, now: datetime) -> None:
 def waiting_timers(workflow: Any) -> list[WaitingTimer]:
     timers = []
     for task in workflow.get_tasks(state=TaskState.WAITING):
-        definition = getattr(task.task_spec, "event_definition", None)
-        if not isinstance(definition, TimerEventDefinition):
+        # An event-based gateway holds its timer target's definition (one per gateway).
+        if not any(isinstance(d, TimerEventDefinition) for d in event_definitions(task.task_spec)):
             continue
         value = task._get_internal_data("event_value")
         if not isinstance(value, str):
@@ -238,11 +240,80 @@ def waiting_timers(workflow: Any) -> list[WaitingTimer]:
         timers.append(
             WaitingTimer(
                 str(task.id),
-                task.task_spec.bpmn_id,
+                _timer_element(task.task_spec),
                 TimerEventDefinition.get_datetime(value),
             )
         )
     return timers
+
+
+def _timer_element(spec: Any) -> str:
+    """The timer event's id; for an event-based gateway, its timer target's."""
+    inner = getattr(spec.event_definition, "event_definitions", [])
+    for target, definition in zip(spec.outputs, inner, strict=False):
+        if isinstance(definition, TimerEventDefinition):
+            return str(target.bpmn_id)
+    return str(spec.bpmn_id)
+
+
+@dataclass(frozen=True)
+class WaitingMessage:
+    """A message the case waits for now, and the element that waits for it."""
+
+    name: str
+    element_id: str  # the catch event or receive task (an event-based gateway's target)
+    spiff_task_id: str
+
+
+def waiting_messages(workflow: Any) -> list[WaitingMessage]:
+    """The messages the workflow waits for, in the order its waiting tasks were made."""
+    found = []
+    for task in workflow.get_tasks(state=TaskState.WAITING):
+        spec = task.task_spec
+        definition = getattr(spec, "event_definition", None)
+        if isinstance(definition, MessageEventDefinition):
+            found.append(WaitingMessage(definition.name, spec.bpmn_id, str(task.id)))
+        # An event-based gateway waits for its targets' events, in the order of its flows.
+        for target, inner in zip(spec.outputs, getattr(definition, "event_definitions", []),
+                                 strict=False):  # fmt: skip
+            if isinstance(inner, MessageEventDefinition):
+                found.append(WaitingMessage(inner.name, target.bpmn_id, str(task.id)))
+    return found
+
+
+def deliver_message(
+    workflow: Any, name: str, payload: Mapping[str, Any], now: datetime
+) -> list[WaitingMessage]:
+    """Deliver message ``name`` with ``payload`` and run until the case waits again.
+
+    Every task waiting for the message catches it (SpiffWorkflow's own rule: a message
+    goes to all its waiting catchers). The payload's fields are merged into the catching
+    task's data, so the steps after it read them as case data; this is what SpiffWorkflow's
+    plain BPMN message event does (``task.set_data(**payload)``). A diagram drawn for
+    SpiffWorkflow may name a ``spiffworkflow:messageVariable``: then, as Spiff's dialect
+    does, the payload is stored whole under that one field instead. Returns the waits that
+    caught it (empty: the workflow was not waiting for ``name``; nothing changed).
+    """
+    caught = [m for m in waiting_messages(workflow) if m.name == name]
+    if not caught:
+        return []
+
+    def step() -> None:
+        definition = next(
+            d
+            for m in caught
+            for d in event_definitions(find_task(workflow, m.spiff_task_id).task_spec)
+            if isinstance(d, MessageEventDefinition) and d.name == name
+        )
+        workflow.catch(BpmnEvent(definition, dict(payload)))
+        for message in caught:
+            task = find_task(workflow, message.spiff_task_id)
+            if getattr(definition, "message_var", None) is None:
+                task.data.update(payload)  # SpiffWorkflow's Spiff dialect would drop it
+        workflow.do_engine_steps()
+
+    _run(workflow, now, step)
+    return caught
 
 
 def due_at_timers(workflow: Any) -> dict[str, list[Any]]:
