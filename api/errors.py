@@ -24,6 +24,7 @@ from api.language import Language, language_of
 from engine.accounts.passwords import SignInFailed
 from engine.accounts.throttle import TooManyAttempts
 from engine.bpmn.definitions import InvalidDefinition
+from engine.cases.messages import MessageNotAwaited
 from engine.cases.status import TaskNotOpen
 from engine.cases.stepping import StaleCase
 from engine.errors import Conflict, EngineError, Forbidden, InvalidInput, NotFound
@@ -80,6 +81,8 @@ ERRORS: tuple[ErrorKind, ...] = (
               "The case changed since you read it"),
     ErrorKind(TaskNotOpen, 409, "task-not-open", "งานนี้ไม่เปิดให้ดำเนินการแล้ว",
               "The task is no longer open"),
+    ErrorKind(MessageNotAwaited, 409, "message-not-awaited", "เรื่องนี้ไม่ได้รอข้อความนี้อยู่",
+              "The case is not waiting for this message"),
     ErrorKind(InvalidDefinition, 422, "invalid-definition", "ไฟล์กระบวนงานไม่ถูกต้อง",
               "The process definition is invalid"),
     ErrorKind(InvalidInput, 422, "invalid-input", "ข้อมูลไม่ถูกต้อง", "Invalid input"),

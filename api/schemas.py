@@ -107,6 +107,14 @@ class CaseTask(Model):
     due_at: datetime | None
 
 
+class WaitingMessage(Model):
+    """A message the case waits for now; deliver it with POST /cases/{id}/messages."""
+
+    name: str
+    element_id: str = Field(description="the catch event or receive task that waits")
+    role: str = Field(description="the role of its lane, who may deliver it (with ops)")
+
+
 class Case(Model):
     id: int
     process_key: str
@@ -120,12 +128,20 @@ class Case(Model):
     completed_at: datetime | None
     data: dict[str, Any]
     tasks: list[CaseTask]
+    waiting_messages: list[WaitingMessage] = Field(default_factory=list)
     actions: list[str] = Field(default_factory=list)
 
 
 class StartCase(Model):
     process: str = Field(min_length=1, max_length=100, description="process id")
     data: dict[str, Any] = Field(default_factory=dict)
+
+
+class DeliverMessage(Model):
+    name: str = Field(min_length=1, max_length=200, description="the message's name")
+    data: dict[str, Any] = Field(
+        default_factory=dict, description="its fields, merged into the case data"
+    )
 
 
 class CompleteTask(Model):

@@ -206,6 +206,9 @@ def show(
         typer.echo("data")
         for field, value in sorted(case.data.items()):
             typer.echo(f"  {field} = {json.dumps(value, ensure_ascii=False, default=str)}")
+        for waiting in case.waiting_messages:
+            role = f", role {waiting.role}" if waiting.role else ""
+            typer.echo(f"waits for message {waiting.name!r} (at {waiting.element_id}{role})")
         output.table(
             ["task", "step", "role", "status", "by", "created", "done", "due"],
             [
@@ -222,6 +225,32 @@ def show(
                 for t in case.tasks
             ],
         )
+
+
+@app.command(context_settings=NUMBERS)
+def message(
+    case_id: int,
+    name: Annotated[str, typer.Argument(help="the message's name, e.g. agency_reply")],
+    actor: AsUser,
+    data: Annotated[str, typer.Option(help="the message's data as a JSON object")] = "{}",
+    case_version: Annotated[int | None, typer.Option(help="refuse if the case moved on")] = None,
+    as_json: Json = False,
+) -> None:
+    """Deliver a message (a reply from outside) to a case that waits for it; its data joins
+    the case data and the case moves on."""
+    with reported(as_json):
+        case = service.deliver_message(
+            _engine(), case_id, name, parse_json_object(data, "--data"), actor, case_version
+        )
+        if as_json:
+            output.emit_json(case)
+            return
+        typer.echo(f"case {case.id}: message {name!r} delivered; the case is {case.status}")
+        for task in case.tasks:
+            if task.status in ("ready", "claimed"):
+                typer.echo(f"  open: task {task.id} ({task.element_id}, {task.role})")
+        for waiting in case.waiting_messages:
+            typer.echo(f"  waits for message {waiting.name!r} at {waiting.element_id}")
 
 
 def _print_task(task: TaskView, as_json: bool) -> None:

@@ -1,4 +1,4 @@
-"""Cases: start one, read one, and its timeline in working time."""
+"""Cases: start one, read one, deliver a message to one, and its timeline in working time."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from fastapi import APIRouter, status
 
 from api.deps import Ctx, CurrentUser
 from api.routes import PROBLEMS
-from api.schemas import Case, CaseId, StartCase, Timeline
+from api.schemas import Case, CaseId, DeliverMessage, StartCase, Timeline
 from engine.accounts.users import UserView
 from engine.audit import timeline as audit_timeline
 from engine.cases import permissions, service
@@ -33,6 +33,17 @@ def start_case(body: StartCase, ctx: Ctx, user: CurrentUser) -> Case:
 
 @router.get("/{case_id}", response_model=Case)
 def get_case(case_id: CaseId, ctx: Ctx, user: CurrentUser) -> Case:
+    return _out(ctx, user, case_id)
+
+
+@router.post("/{case_id}/messages", response_model=Case)
+def deliver_message(case_id: CaseId, body: DeliverMessage, ctx: Ctx, user: CurrentUser) -> Case:
+    """Deliver a message the case waits for (a reply from outside); its data joins the case.
+
+    A case not waiting for it is a 409 (``/problems/message-not-awaited``, saying what it
+    waits for); the permission (the waiting event's lane, or ops) is checked by the engine.
+    """
+    service.deliver_message(ctx, case_id, body.name, body.data, user.login)
     return _out(ctx, user, case_id)
 
 

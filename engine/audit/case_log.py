@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 
 from engine import bounds
 from engine.errors import NotFound
-from engine.events.types import EventBody, TaskEvent, TimerFired, decode
+from engine.events.types import EventBody, MessageDelivered, TaskEvent, TimerFired, decode
 from engine.store.db import read_session
 from engine.store.tables import Case, Event
 
@@ -37,7 +37,7 @@ class LoggedEvent:
 
     @property
     def element_id(self) -> str | None:
-        if isinstance(self.body, TaskEvent | TimerFired):
+        if isinstance(self.body, TaskEvent | TimerFired | MessageDelivered):
             return self.body.element_id or None
         return None
 

@@ -2,7 +2,8 @@
 
 **Replay** rebuilds a case from its start on its pinned definition version, in a fresh
 SpiffWorkflow instance, by re-applying what the log recorded: the case data of
-``case_started``, the form data of every ``task_completed`` and the firing of timers. It
+``case_started``, the form data of every ``task_completed``, the firing of timers and every
+``message_delivered`` (the same message and data, at its logged point). It
 then checks that the tasks the log says appeared (``task_ready``) did appear, in the same
 order and with the same roles, that the tasks it says vanished (``task_cancelled``) did
 vanish, and that the case ends where the log says. The k-th ``task_ready`` of the log is
@@ -38,6 +39,7 @@ from engine.events.types import (
     CaseStarted,
     DueRecomputed,
     EventType,
+    MessageDelivered,
     TaskCompleted,
     TaskReady,
     TaskReassigned,
@@ -204,6 +206,9 @@ class _Replay:
             self.step(event, lambda: self._fire_timers(event.at))
         elif event.type == EventType.DUE_RECOMPUTED:
             self.move_timers(event)
+        elif isinstance(event.body, MessageDelivered):
+            self.settle(event)
+            self.step(event, lambda: self._deliver(event))
 
     def _start(self, data: dict[str, Any]) -> None:
         self.workflow = runtime.new_workflow(self.compiled, data, self.resolver(), self.now)
@@ -300,6 +305,18 @@ class _Replay:
 
     def _ready(self) -> list[Any]:
         return runtime.ready_user_tasks(self.workflow)
+
+    def _deliver(self, event: LoggedEvent) -> None:
+        assert isinstance(event.body, MessageDelivered)
+        name = event.body.name
+        if not runtime.deliver_message(self.workflow, name, event.body.data, event.at):
+            waiting = ", ".join(sorted({m.name for m in runtime.waiting_messages(self.workflow)}))
+            raise self.diverged(
+                event.seq,
+                f"the case waits for message {name!r}",
+                f"it waits for {waiting or 'no message'}",
+                f"the log delivers message {name!r}, which the replay is not waiting for",
+            )
 
     def _fire_timers(self, at: datetime) -> None:
         # Timers fire only as of an explicit instant (engine.bpmn.timer_events): the logged one.

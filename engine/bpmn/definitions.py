@@ -339,8 +339,14 @@ def _dialect_problems(tree: Any, file_name: str) -> list[Problem]:
 
 def _message_problems(tree: Any, file_name: str) -> list[Problem]:
     return [
-        Problem(file_name, p.element.sourceline, p.element.get("id"), p.message, p.rule,
-                p.element.get("name"))  # fmt: skip
+        Problem(
+            file_name,
+            p.element.sourceline,
+            p.element.get("id"),
+            p.message,
+            p.rule,
+            p.element.get("name"),
+        )
         for p in message_rules.check_messages(tree)
     ]
 

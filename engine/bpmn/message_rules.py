@@ -71,10 +71,10 @@ def message_names(tree: Any) -> dict[str, str]:
 
 def message_of(node: Any) -> str | None:
     """The messageRef of a receive task or of a message event's definition, if any."""
-    if _local(node) == "receiveTask":
-        return node.get("messageRef")
-    definition = node.find(f"{_B}messageEventDefinition")
-    return definition.get("messageRef") if definition is not None else None
+    if _local(node) != "receiveTask":
+        node = node.find(f"{_B}messageEventDefinition")
+    ref = node.get("messageRef") if node is not None else None
+    return str(ref) if ref is not None else None
 
 
 def catches_message(node: Any) -> bool:
@@ -188,9 +188,10 @@ def _gateway_problems(tree: Any, gateway: Any) -> list[MessageProblem]:
         if target is None:
             continue  # reported as a flow to a missing element
         kind = _local(target)
-        timer = kind == "intermediateCatchEvent" and target.find(
-            f"{_B}timerEventDefinition"
-        ) is not None
+        timer = (
+            kind == "intermediateCatchEvent"
+            and target.find(f"{_B}timerEventDefinition") is not None
+        )
         message = kind == "intermediateCatchEvent" and catches_message(target)
         if timer:
             timers.append(target)

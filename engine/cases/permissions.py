@@ -11,6 +11,12 @@ withdraws versions, starts any process and cancels, suspends or resumes any case
 and reports and may open any case or task to see why it is late; ``supervisor`` reassigns
 tasks and cancels, suspends or resumes the cases of their own unit (a case's unit is its
 starter's); ``admin`` manages users. The roles of a process's lanes may see its cases.
+
+Delivering a message (an outside reply) to a running case: the role of the lane of the
+event or receive task that waits for it (the office that expects the reply records it),
+and ``ops`` (who run the integrations that relay replies from other systems). Not
+``admin``: managing accounts gives no say in cases. Not ``process_owner``: owners step in
+by suspending or cancelling, not by answering for others.
 """
 
 from __future__ import annotations
@@ -19,7 +25,7 @@ from enum import StrEnum
 
 from engine.accounts.users import UserView
 from engine.cases.status import CaseStatus, TaskNotOpen, TaskStatus
-from engine.cases.views import CaseView, ProcessView, TaskView
+from engine.cases.views import CaseView, MessageTarget, ProcessView, TaskView
 from engine.errors import Forbidden
 
 
@@ -36,6 +42,7 @@ class Action(StrEnum):
     CANCEL = "cancel"
     SUSPEND = "suspend"
     RESUME = "resume"
+    DELIVER_MESSAGE = "deliver_message"
     # on the system / a process
     START = "start"
     DEPLOY = "deploy"
@@ -68,6 +75,7 @@ _PHRASES = {
     Action.SWEEP_AT: "sweep as of another instant",
 }
 _SEE_ALL = frozenset({"auditor", "process_owner", "ops"})  # read-only: ops open late cases
+_RELAY = frozenset({"ops"})  # may deliver any message a running case waits for
 _ACTIVE = {CaseStatus.RUNNING}
 _OPEN = {TaskStatus.READY, TaskStatus.CLAIMED}
 
@@ -125,7 +133,20 @@ def case_actions(user: UserView, case: CaseView) -> frozenset[Action]:
             found |= {Action.SUSPEND, Action.CANCEL}
         elif case.status == CaseStatus.SUSPENDED:
             found |= {Action.RESUME, Action.CANCEL}
+    if deliverable_messages(user, case):
+        found.add(Action.DELIVER_MESSAGE)
     return frozenset(found)
+
+
+def deliverable_messages(user: UserView, case: CaseView) -> frozenset[str]:
+    """The names of the messages ``user`` may deliver to ``case`` now (its detail view)."""
+    if case.status != CaseStatus.RUNNING:
+        return frozenset()
+    return frozenset(
+        waiting.name
+        for waiting in case.waiting_messages
+        if _holds(user, _RELAY) or (waiting.role and waiting.role in user.roles)
+    )
 
 
 def system_actions(user: UserView) -> frozenset[Action]:
@@ -142,13 +163,32 @@ def process_actions(user: UserView, process: ProcessView) -> frozenset[Action]:
 def require(
     user: UserView,
     action: Action,
-    target: TaskView | CaseView | ProcessView | str | None = None,
+    target: TaskView | CaseView | ProcessView | MessageTarget | str | None = None,
 ) -> None:
     """Refuse with ``Forbidden`` unless ``user`` may do ``action`` on ``target``.
 
     ``target`` is a task, a case, a process (START: a ``ProcessView``, or a bare process key,
-    which only a process owner may start) or ``None`` for system actions.
+    which only a process owner may start), a message to deliver (DELIVER_MESSAGE: a
+    ``MessageTarget`` whose case view lists what it waits for) or ``None`` for system actions.
     """
+    if isinstance(target, MessageTarget):
+        if action == Action.DELIVER_MESSAGE and target.name in deliverable_messages(
+            user, target.case
+        ):
+            return
+        lanes = sorted({w.role for w in target.case.waiting_messages
+                        if w.name == target.name and w.role})  # fmt: skip
+        needs = (
+            f"one of the roles {', '.join([*lanes, *sorted(_RELAY)])} (the lane that waits "
+            "for it, or ops)"
+            if lanes
+            else "the role of the lane that waits for it, or 'ops'"
+        )
+        raise Forbidden(
+            user.login,
+            f"deliver message {target.name!r} to case {target.case.id}",
+            f"it needs {needs}; {user.login} holds {', '.join(user.roles) or 'no roles'}",
+        )
     if isinstance(target, TaskView):
         allowed, what = task_actions(user, target), f"{action} task {target.id}"
     elif isinstance(target, CaseView):

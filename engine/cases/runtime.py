@@ -36,8 +36,8 @@ from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
 from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
-from SpiffWorkflow.bpmn.util.event import BpmnEvent
 from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask, MultiInstanceTask
+from SpiffWorkflow.bpmn.util.event import BpmnEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import WorkflowException
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
@@ -297,19 +297,21 @@ def deliver_message(
     caught = [m for m in waiting_messages(workflow) if m.name == name]
     if not caught:
         return []
+    catchers = [workflow.get_task_from_id(UUID(m.spiff_task_id)) for m in caught]
+    definition = next(
+        d
+        for task in catchers
+        for d in event_definitions(task.task_spec)
+        if isinstance(d, MessageEventDefinition) and d.name == name
+    )
 
     def step() -> None:
-        definition = next(
-            d
-            for m in caught
-            for d in event_definitions(find_task(workflow, m.spiff_task_id).task_spec)
-            if isinstance(d, MessageEventDefinition) and d.name == name
-        )
         workflow.catch(BpmnEvent(definition, dict(payload)))
-        for message in caught:
-            task = find_task(workflow, message.spiff_task_id)
-            if getattr(definition, "message_var", None) is None:
-                task.data.update(payload)  # SpiffWorkflow's Spiff dialect would drop it
+        if getattr(definition, "message_var", None) is None:
+            for task in catchers:
+                # Spiff's dialect keeps a payload only under a messageVariable; without one
+                # it would drop it, where plain BPMN merges it: merge it here.
+                task.data.update(payload)
         workflow.do_engine_steps()
 
     _run(workflow, now, step)

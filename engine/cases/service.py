@@ -1,5 +1,5 @@
 """Use cases on cases and tasks: start, claim, unclaim, complete, reassign, cancel, suspend,
-resume; and the reads people ask for: worklists, a task, a case.
+resume, deliver a message; and the reads people ask for: worklists, a task, a case.
 
 Each command reads the clock once, asks ``engine.cases.permissions`` whether the user may act,
 checks the move against ``engine.cases.status``, and runs in one transaction
@@ -10,6 +10,7 @@ rows belongs to ``engine.cases.stepping``; the read models to ``engine.cases.vie
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Mapping, Sequence
 from datetime import datetime
@@ -25,7 +26,8 @@ from engine.bpmn.definitions import CompiledDefinition
 from engine.bpmn.expressions import DUE_AT
 from engine.cases import form_submission, runtime
 from engine.cases.deployment import compiled_row, startable_version
-from engine.cases.permissions import Action, require
+from engine.cases.messages import MessageNotAwaited, waiting_views
+from engine.cases.permissions import Action, case_actions, require
 from engine.cases.status import (
     OPEN_TASK,
     CaseNotActive,
@@ -46,6 +48,7 @@ from engine.cases.stepping import (
 )
 from engine.cases.views import (
     CaseView,
+    MessageTarget,
     Page,
     ProcessView,
     TaskFilter,
@@ -198,6 +201,76 @@ def complete(
         view = task_view_of(row, case)
         new_version = case.lock_version
     ctx.keep_workflow(view.case_id, new_version, workflow)
+    return view
+
+
+def deliver_message(
+    ctx: Prflow,
+    case_id: int,
+    name: str,
+    data: Mapping[str, Any],
+    actor: str,
+    expected_version: int | None = None,
+) -> CaseView:
+    """Deliver message ``name`` with ``data`` (a reply from outside) to a case that waits for it.
+
+    The case id is the correlation: the message goes to this case only, to every event or
+    receive task of it that waits for ``name`` (an event-based gateway's message branch
+    wins the race, and its timer's pending row goes). ``data``'s fields are merged into the
+    case data (``engine.cases.runtime.deliver_message``), checked like form data first.
+    Refused, with nothing stored: a case that is not running, a message the case does not
+    wait for now (``MessageNotAwaited`` lists what it waits for), someone whose roles may
+    not deliver it (``engine.cases.permissions``), bad data.
+    """
+    name = name.strip()
+    if not name:
+        raise InvalidInput("name the message to deliver, e.g. prflow message 12 agency_reply")
+    data = check_data(data, f"data of message {name!r}")
+    now = clock.now()
+    with write_session(ctx.db) as session:
+        user = get_user(session, actor)
+        header = case_view(session, case_id)
+        if Action.VIEW_CASE not in case_actions(user, header):
+            # Who may not see the case learns nothing of what it waits for.
+            require(user, Action.DELIVER_MESSAGE, MessageTarget(header, name))
+        # Lock order as a completion's: the case's open task rows, the chain head (events),
+        # then the case row (the conditional UPDATE in mirror_and_save).
+        open_rows = session.exec(
+            select(TaskRow)
+            .where(TaskRow.case_id == case_id, col(TaskRow.status).in_(OPEN_TASK))
+            .order_by(col(TaskRow.id))
+            .with_for_update()
+        ).all()
+        case = session.get(Case, case_id)
+        assert case is not None  # case_view found it
+        if case.status != CaseStatus.RUNNING:
+            raise CaseNotActive(case_id, case.status, f"deliver message {name!r} to it")
+        if expected_version is not None and expected_version != case.lock_version:
+            raise StaleCase(case_id, expected_version, case.lock_version)
+        definition = _definition(ctx, session, case.definition_id)
+        compiled = compiled_row(definition)
+        dues = DueTimes(ctx, compiled, now)
+        workflow = load_workflow(ctx, case, compiled, dues)
+        waiting = waiting_views(workflow, compiled)
+        if name not in {w.name for w in waiting}:
+            raise MessageNotAwaited(case_id, name, list(waiting))
+        target = MessageTarget(dataclasses.replace(header, waiting_messages=waiting), name)
+        require(user, Action.DELIVER_MESSAGE, target)
+        caught = runtime.deliver_message(workflow, name, data, now)
+        events.append_for_case(
+            session, case,
+            ev.MessageDelivered(name=name, data=dict(data), element_id=caught[0].element_id,
+                                caught=[m.element_id for m in caught]),
+            at=now, actor=actor,
+        )  # fmt: skip
+        mirror_and_save(
+            session, case, compiled, workflow, dues, now, actor, case.lock_version, open_rows
+        )
+        view = dataclasses.replace(
+            case_view(session, case_id, _case_data(workflow)),
+            waiting_messages=waiting_views(workflow, compiled),
+        )
+    ctx.keep_workflow(view.id, view.lock_version, workflow)
     return view
 
 
@@ -399,9 +472,12 @@ def show(ctx: Prflow, case_id: int, actor: str | None = None) -> CaseView:
                 f"the audit log: prflow audit timeline {case_id}"
             )
         definition = _definition(ctx, session, _definition_id(session, case_id))
-        workflow = runtime.restore(case_state(session, case_id), compiled_row(definition),
-                                   no_resolver)  # fmt: skip
-        return case_view(session, case_id, _case_data(workflow))
+        compiled = compiled_row(definition)
+        workflow = runtime.restore(case_state(session, case_id), compiled, no_resolver)
+        view = case_view(session, case_id, _case_data(workflow))
+        if view.status not in (CaseStatus.RUNNING, CaseStatus.SUSPENDED):
+            return view  # a cancelled case's workflow still "waits"; nothing reaches it
+        return dataclasses.replace(view, waiting_messages=waiting_views(workflow, compiled))
 
 
 def task(ctx: Prflow, task_id: int, actor: str | None = None) -> TaskView:

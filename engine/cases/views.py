@@ -64,8 +64,18 @@ class TaskView:
 
 
 @dataclass(frozen=True)
+class WaitingMessageView:
+    """A message a case waits for now: its name, the element waiting, that element's lane."""
+
+    name: str
+    element_id: str
+    role: str  # "" when the diagram has no lanes (then only ops may deliver it)
+
+
+@dataclass(frozen=True)
 class CaseView:
-    """A case's header and tasks; ``data`` is filled only by the one-case detail view."""
+    """A case's header and tasks; ``data`` and ``waiting_messages`` are filled only by the
+    one-case detail view (they come from the saved workflow)."""
 
     id: int
     process_key: str
@@ -80,6 +90,15 @@ class CaseView:
     tasks: list[TaskView]
     unit: str = ""
     lanes: frozenset[str] = frozenset()  # the roles of its process's lanes (who may see it)
+    waiting_messages: tuple[WaitingMessageView, ...] = ()
+
+
+@dataclass(frozen=True)
+class MessageTarget:
+    """A message to deliver to a case, as the delivery permission sees it."""
+
+    case: CaseView
+    name: str
 
 
 @dataclass(frozen=True)

@@ -41,6 +41,7 @@ class EventType(StrEnum):
     DUE_RECOMPUTED = "due_recomputed"
     CASE_PURGED = "case_purged"
     PURGE_REFUSED = "purge_refused"
+    MESSAGE_DELIVERED = "message_delivered"
 
 
 @dataclass(frozen=True)
@@ -288,6 +289,24 @@ class PurgeRefused(EventBody):
     retention: str = ""
 
 
+@dataclass(frozen=True)
+class MessageDelivered(EventBody):
+    """A message from outside reached the case (``prflow message``, ``POST .../messages``).
+
+    ``element_id`` is the catch event or receive task that caught it (for an event-based
+    gateway, the message target whose branch the case took); ``caught`` lists every
+    element that caught it (a message reaches all that wait for it). ``data`` is the
+    payload as delivered: its fields were merged into the case data. Replay delivers the
+    same message with the same data at this point of the log.
+    """
+
+    TYPE = EventType.MESSAGE_DELIVERED
+    name: str = ""
+    data: dict[str, Any] = field(default_factory=dict)
+    element_id: str = ""
+    caught: list[str] = field(default_factory=list)
+
+
 BODY_TYPES: dict[EventType, type[EventBody]] = {
     cls.TYPE: cls
     for cls in (
@@ -295,6 +314,7 @@ BODY_TYPES: dict[EventType, type[EventBody]] = {
         TaskCompleted, TaskCancelled, TaskReassigned, CaseSuspended, CaseResumed, CaseCancelled,
         VersionWithdrawn, VersionRestored, UserDeactivated, UserReactivated, RoleGranted,
         RoleRevoked, SweepAt, AttachmentStored, TimerFired, DueRecomputed, CasePurged, PurgeRefused,
+        MessageDelivered,
     )
 }  # fmt: skip
 
