@@ -3,12 +3,15 @@
 The second run does what separate CLI commands do: after each step the state is saved,
 the definition compiled afresh (a new process has no parsed spec yet) and the state
 restored onto it. A scenario passes only if both runs end in the same state.
+
+A step completes a user task (``(element_id, data)``), delivers a message (``Message``)
+or fires the timers due before an instant (``FireTimers``), as the sweep does.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -30,6 +33,25 @@ class Outcome:
     done: tuple[str, ...]  # element ids of the user tasks completed, in order
     open: tuple[str, ...]  # element ids of the user tasks still ready
     data: Mapping[str, Any]
+    waiting: tuple[str, ...] = ()  # names of the messages the case still waits for
+
+
+@dataclass(frozen=True)
+class Message:
+    """A step: deliver message ``name`` with ``data`` (the case must wait for it)."""
+
+    name: str
+    data: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class FireTimers:
+    """A step: fire the timers due strictly before ``at``, as a sweep at ``at`` does."""
+
+    at: datetime
+
+
+Step = tuple[str, Mapping[str, Any]] | Message | FireTimers
 
 
 def compile_fresh(path: Path) -> CompiledDefinition:
@@ -43,7 +65,7 @@ def no_due(_task: object) -> str:
 def run(
     path: Path,
     start: Mapping[str, Any],
-    steps: Sequence[tuple[str, Mapping[str, Any]]],
+    steps: Sequence[Step],
     restore_between: bool,
 ) -> Outcome:
     """Start a case with ``start`` data, then complete, for each step, the first ready
@@ -51,11 +73,20 @@ def run(
     compiled = compile_fresh(path)
     workflow = runtime.new_workflow(compiled, start, no_due, NOW)
     done: list[str] = []
-    for element_id, data in steps:
+    for step in steps:
         if restore_between:
             state = runtime.serialize(workflow)
             compiled = compile_fresh(path)
             workflow = runtime.restore(state, compiled, no_due)
+        if isinstance(step, Message):
+            assert runtime.deliver_message(workflow, step.name, step.data, NOW), step
+            done.append(f"message:{step.name}")
+            continue
+        if isinstance(step, FireTimers):
+            runtime.fire_due_timers(workflow, step.at)
+            done.append("timers")
+            continue
+        element_id, data = step
         open_now = runtime.ready_user_tasks(workflow)
         ready = [t for t in open_now if t.task_spec.bpmn_id == element_id]
         assert ready, (element_id, [t.task_spec.bpmn_id for t in open_now])
@@ -69,12 +100,11 @@ def run(
         done=tuple(done),
         open=tuple(sorted(t.task_spec.bpmn_id for t in runtime.ready_user_tasks(workflow))),
         data=dict(final),
+        waiting=tuple(sorted(m.name for m in runtime.waiting_messages(workflow))),
     )
 
 
-def run_both(
-    path: Path, start: Mapping[str, Any], steps: Sequence[tuple[str, Mapping[str, Any]]]
-) -> Outcome:
+def run_both(path: Path, start: Mapping[str, Any], steps: Sequence[Step]) -> Outcome:
     """The outcome of the scenario, after proving the live and restored runs agree."""
     live = run(path, start, steps, restore_between=False)
     restored = run(path, start, steps, restore_between=True)
