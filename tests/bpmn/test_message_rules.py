@@ -14,7 +14,7 @@ DIAGRAMS = Path(__file__).parent / "diagrams"
 RACE = DIAGRAMS / "bpmnio_reply_race.bpmn"
 OPINION = DIAGRAMS / "camunda7_opinion.bpmn"
 REPLY_DEF = (
-    '<bpmn:messageEventDefinition id="MessageEventDefinition_0r" messageRef="Message_0reply" />'  # noqa: E501
+    '<bpmn:messageEventDefinition id="MessageEventDefinition_0r" messageRef="Message_0reply" />'
 )
 MESSAGE = '<bpmn:message id="Message_0reply" name="agency_reply" />'
 
@@ -87,7 +87,8 @@ def test_message_start_events_and_non_interrupting_boundaries_say_why(tmp_path: 
         ('<bpmn:outgoing>Flow_0o1</bpmn:outgoing>',
          '<bpmn:outgoing>Flow_0o1</bpmn:outgoing>'
          '<bpmn:messageEventDefinition id="M_s" messageRef="Message_0op2n1s" />'),
-        ('attachedToRef="Activity_0review"', 'attachedToRef="Activity_0review" cancelActivity="false"'),
+        ('attachedToRef="Activity_0review"',
+         'attachedToRef="Activity_0review" cancelActivity="false"'),
     )  # fmt: skip
     assert "started by a person" in only(found, "StartEvent_1").message
     assert "non-interrupting" in only(found, "Event_0withdraw").message

@@ -69,9 +69,12 @@ def test_a_message_boundary_event_withdraws_the_task_it_is_attached_to() -> None
 
 
 def test_a_spiff_message_variable_keeps_the_payload_under_one_field(tmp_path: Path) -> None:
+    opening = (
+        '<bpmn:messageEventDefinition id="MessageEventDefinition_0r" messageRef="Message_0reply"'
+    )
     text = RACE.read_text(encoding="utf-8").replace(
-        '<bpmn:messageEventDefinition id="MessageEventDefinition_0r" messageRef="Message_0reply" />',
-        '<bpmn:messageEventDefinition id="MessageEventDefinition_0r" messageRef="Message_0reply">'
+        opening + " />",
+        opening + ">"
         "<bpmn:extensionElements>"
         "<spiffworkflow:messageVariable>reply</spiffworkflow:messageVariable>"
         "</bpmn:extensionElements></bpmn:messageEventDefinition>",
