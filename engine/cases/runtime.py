@@ -39,7 +39,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinitio
 from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask, MultiInstanceTask
 from SpiffWorkflow.bpmn.util.event import BpmnEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
-from SpiffWorkflow.exceptions import WorkflowException
+from SpiffWorkflow.exceptions import TaskNotFoundException, WorkflowException
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.task import TaskState
 
@@ -149,7 +149,11 @@ def ready_user_tasks(workflow: Any) -> list[Any]:
 
 
 def find_task(workflow: Any, spiff_task_id: str) -> Any | None:
-    return workflow.get_task_from_id(UUID(spiff_task_id))
+    """The workflow task, or None if it is gone (compaction drops finished history)."""
+    try:
+        return workflow.get_task_from_id(UUID(spiff_task_id))
+    except TaskNotFoundException:
+        return None
 
 
 def complete_task(
@@ -223,9 +227,23 @@ def _subtree(root: Any) -> list[Any]:
     return found
 
 
-def fire_due_timers(workflow: Any, now: datetime) -> None:
-    """Fire the timers due strictly before ``now`` (and only those) and run on."""
-    _run(workflow, now, lambda: (workflow.refresh_timers(), workflow.do_engine_steps()), True)
+def fire_due_timers(workflow: Any, now: datetime) -> set[str]:
+    """Fire the timers due strictly before ``now`` (and only those) and run on.
+
+    Returns the ids of the waiting timer tasks that fired, read before compaction: an
+    event-based gateway whose timer won is finished history once its branch runs, and
+    compaction drops it from the tree.
+    """
+    waiting = [timer.spiff_task_id for timer in waiting_timers(workflow)]
+    fired: set[str] = set()
+
+    def step() -> None:
+        workflow.refresh_timers()
+        workflow.do_engine_steps()
+        fired.update(i for i in waiting if has_run(workflow.get_task_from_id(UUID(i))))
+
+    _run(workflow, now, step, True)
+    return fired
 
 
 def waiting_timers(workflow: Any) -> list[WaitingTimer]:

@@ -217,16 +217,18 @@ def _fire(session: Session, case: Case, workflow: Any, now: datetime) -> list[Fi
     """Fire what is due and log one ``timer_fired`` event per timer that fired."""
     assert case.id is not None
     waiting = runtime.waiting_timers(workflow)
-    runtime.fire_due_timers(workflow, now)
+    ran = runtime.fire_due_timers(workflow, now)
     fired: list[FiredTimer] = []
     for timer in waiting:
-        spiff_task = runtime.find_task(workflow, timer.spiff_task_id)
         # A timer also leaves WAITING when it is cancelled (its task was interrupted or
         # completed); only a timer that fired went on to run.
-        if spiff_task is None or not runtime.has_run(spiff_task):
+        if timer.spiff_task_id not in ran:
             continue
-        # A boundary timer belongs to the task it is attached to; an intermediate one to none.
-        attached = runtime.attached_task(spiff_task) if runtime.is_boundary(spiff_task) else None
+        # A boundary timer belongs to the task it is attached to; an intermediate one (or
+        # an event-based gateway's, gone with the gateway's finished history) to none.
+        spiff_task = runtime.find_task(workflow, timer.spiff_task_id)
+        boundary = spiff_task is not None and runtime.is_boundary(spiff_task)
+        attached = runtime.attached_task(spiff_task) if boundary else None
         row = (
             session.exec(select(TaskRow).where(TaskRow.spiff_task_id == str(attached.id))).first()
             if attached is not None
