@@ -113,6 +113,7 @@ class WaitingMessage(Model):
     name: str
     element_id: str = Field(description="the catch event or receive task that waits")
     role: str = Field(description="the role of its lane, who may deliver it (with ops)")
+    element_name: str = Field("", description="the element's name in the diagram")
 
 
 class Case(Model):

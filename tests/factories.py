@@ -55,3 +55,25 @@ def verdict(decision: str) -> dict[str, str]:
     if decision == "fix":
         return {"decision": "fix", "reason": "แก้ชื่อเรื่อง"}
     return {"decision": decision}
+
+
+# The bpmn.io diagram racing an agency's reply against a two-hour timer, its lane moved to
+# the doh_it_officer role (a lane the API tests' people hold), with its forms beside it.
+REPLY_RACE = Path(__file__).parent / "bpmn" / "diagrams" / "bpmnio_reply_race.bpmn"
+
+
+def waiting_for_reply(ctx: Prflow, folder: Path) -> int:
+    """A case of the reply race (lane doh_it_officer) waiting for message agency_reply."""
+    path = folder / "reply_race.bpmn"
+    if not path.exists():
+        (folder / "forms").mkdir(parents=True, exist_ok=True)
+        for form in ("io_ask", "io_use", "io_chase"):
+            source = REPLY_RACE.parent / "forms" / f"{form}.toml"
+            (folder / "forms" / f"{form}.toml").write_bytes(source.read_bytes())
+        text = REPLY_RACE.read_text(encoding="utf-8")
+        path.write_text(text.replace('name="esao_pr_officer"', 'name="doh_it_officer"'), "utf-8")
+    deployment.deploy(ctx, [path], "owner", executable=True)  # unchanged: no new version
+    case_id = service.start(ctx, "io_reply_race", {}, "somchai").id
+    ask = open_task(ctx, case_id)
+    service.complete(ctx, ask.id, {}, "somchai")
+    return case_id

@@ -41,6 +41,8 @@ class MessageNotAwaited(Conflict):
 def waiting_views(workflow: Any, compiled: CompiledDefinition) -> tuple[WaitingMessageView, ...]:
     """The messages ``workflow`` waits for, each with the role of its lane."""
     return tuple(
-        WaitingMessageView(m.name, m.element_id, compiled.message_roles.get(m.element_id, ""))
+        WaitingMessageView(
+            m.name, m.element_id, compiled.message_roles.get(m.element_id, ""), m.element_name
+        )
         for m in runtime.waiting_messages(workflow)
     )

@@ -281,6 +281,7 @@ class WaitingMessage:
     name: str
     element_id: str  # the catch event or receive task (an event-based gateway's target)
     spiff_task_id: str
+    element_name: str = ""  # its name in the diagram
 
 
 def waiting_messages(workflow: Any) -> list[WaitingMessage]:
@@ -290,12 +291,16 @@ def waiting_messages(workflow: Any) -> list[WaitingMessage]:
         spec = task.task_spec
         definition = getattr(spec, "event_definition", None)
         if isinstance(definition, MessageEventDefinition):
-            found.append(WaitingMessage(definition.name, spec.bpmn_id, str(task.id)))
+            found.append(
+                WaitingMessage(definition.name, spec.bpmn_id, str(task.id), spec.bpmn_name or "")
+            )
         # An event-based gateway waits for its targets' events, in the order of its flows.
         for target, inner in zip(spec.outputs, getattr(definition, "event_definitions", []),
                                  strict=False):  # fmt: skip
             if isinstance(inner, MessageEventDefinition):
-                found.append(WaitingMessage(inner.name, target.bpmn_id, str(task.id)))
+                found.append(
+                    WaitingMessage(inner.name, target.bpmn_id, str(task.id), target.bpmn_name or "")
+                )
     return found
 
 

@@ -70,6 +70,7 @@ class WaitingMessageView:
     name: str
     element_id: str
     role: str  # "" when the diagram has no lanes (then only ops may deliver it)
+    element_name: str = ""  # the element's name in the diagram
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from engine.cases import service
 from engine.context import Prflow
 from tests.api.conftest import PEOPLE, Api, make_ctx, populate
 from tests.api.live import serving
-from tests.factories import P6, open_task
+from tests.factories import P6, open_task, waiting_for_reply
 
 LOGINS: list[str | None] = [None, *PEOPLE]
 EVERYONE = set(PEOPLE)
@@ -39,6 +39,12 @@ def claimed_task(ctx: Prflow) -> dict[str, Any]:
     ids = ready_task(ctx)
     service.claim(ctx, ids["task_id"], "somchai")
     return ids
+
+
+def reply_awaited(ctx: Prflow) -> dict[str, Any]:
+    # A case of the reply race, whose waiting catch event is in the doh_it_officer lane.
+    folder = Path(str(ctx.settings.database_url).removeprefix("sqlite:///")).parent / "reply"
+    return {"case_id": waiting_for_reply(ctx, folder)}
 
 
 def no_data(ctx: Prflow) -> dict[str, Any]:
@@ -72,6 +78,9 @@ TABLE = [
         {"process": "website_posting", "data": {"title": "ข่าว"}}),
     Row("GET", "/api/v1/cases/{case_id}", CASE_READERS, ready_task),
     Row("GET", "/api/v1/cases/{case_id}/timeline", CASE_READERS, ready_task),
+    # The lane that waits for the message, or ops (engine.cases.permissions).
+    Row("POST", "/api/v1/cases/{case_id}/messages", OFFICERS | {"ops"}, reply_awaited,
+        {"name": "agency_reply", "data": {"answer": "ok"}}),
     Row("GET", "/api/v1/overdue", BOARDS | {"owner"}),
     Row("GET", "/api/v1/due-soon", BOARDS | {"owner"}),
     Row("GET", "/api/v1/reports/on-time", BOARDS | {"owner"}),

@@ -102,7 +102,12 @@ def test_the_reply_wins_the_race_and_cancels_the_pending_timer(
     with freeze_time(START) as clock:
         case = start_race(prflow)
         assert shown(prflow, case)["waiting_messages"] == [
-            {"name": "agency_reply", "element_id": "Event_0reply", "role": "esao_pr_officer"}
+            {
+                "name": "agency_reply",
+                "element_id": "Event_0reply",
+                "role": "esao_pr_officer",
+                "element_name": "หน่วยงานตอบ",
+            }
         ]
         assert pending_timers(database_url, case) == ["Event_0late"]
         clock.tick(3600)
@@ -170,7 +175,12 @@ def test_a_receive_task_and_a_message_boundary_through_separate_commands(
     ok(prflow, "message", withdrawn, "opinion_received", "--as", "ops", "--json")
     case_view = shown(prflow, withdrawn)
     assert case_view["waiting_messages"] == [
-        {"name": "request_withdrawn", "element_id": "Event_0withdraw", "role": "esao_director"}
+        {
+            "name": "request_withdrawn",
+            "element_id": "Event_0withdraw",
+            "role": "esao_director",
+            "element_name": "หน่วยงานถอนเรื่อง",
+        }
     ]
     ok(prflow, "message", withdrawn, "request_withdrawn", "--as", "ops", "--data", '{"why": "x"}')
     final = shown(prflow, withdrawn)
