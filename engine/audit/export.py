@@ -32,7 +32,12 @@ from engine.events.types import EventType
 from engine.store.db import read_session
 from engine.store.tables import Event
 
-_LIFECYCLE = {EventType.TASK_CLAIMED.value: "start", EventType.TASK_COMPLETED.value: "complete"}
+# A delivered message completes the catch event or receive task that waited for it.
+_LIFECYCLE = {
+    EventType.TASK_CLAIMED.value: "start",
+    EventType.TASK_COMPLETED.value: "complete",
+    EventType.MESSAGE_DELIVERED.value: "complete",
+}
 CSV_COLUMNS = (
     "case_id", "activity", "timestamp", "resource", "role", "lifecycle",
     "process", "version", "task_id", "seq",
@@ -87,7 +92,7 @@ def export_rows(
     since: datetime | None = None,
     until: datetime | None = None,
 ) -> list[ExportRow]:
-    """The task start/complete events in scope, in log order."""
+    """The task start/complete events (and delivered messages) in scope, in log order."""
     with read_session(ctx.db, snapshot=True) as session:
         require(get_user(session, actor), Action.AUDIT)
         query = select(Event).where(col(Event.type).in_(list(_LIFECYCLE)))

@@ -127,6 +127,10 @@ def test_the_reply_wins_the_race_and_cancels_the_pending_timer(
         assert replayed["ok"], replayed
         timeline = ok(prflow, "audit", "timeline", case, "--json")
         assert "message_delivered" in timeline and "อนุมัติงบ" in timeline
+        ok(prflow, "users", "add", "auditor", "--role", "auditor")
+        ok(prflow, "audit", "verify")
+        exported = ok(prflow, "audit", "export", "--format", "csv", "--as", "auditor")
+        assert f"{case},Event_0reply," in exported  # the catch event the reply completed
 
 
 def test_the_timer_wins_the_race_when_the_sweep_fires_it_first(
