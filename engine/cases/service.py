@@ -233,16 +233,18 @@ def deliver_message(
         if Action.VIEW_CASE not in case_actions(user, header):
             # Who may not see the case learns nothing of what it waits for.
             require(user, Action.DELIVER_MESSAGE, MessageTarget(header, name))
-        # Lock order as a completion's: the case's open task rows, the chain head (events),
-        # then the case row (the conditional UPDATE in mirror_and_save).
+        # Lock order (PostgreSQL): the case's open task rows, as a completion takes them
+        # first; then the case row, as the sweep takes it first (the sweep skips a case
+        # whose task rows are locked, so it gives way); then the chain head. A case waiting
+        # only for a message has no open task row: the case row alone orders us and the
+        # sweep, and we read the case only once we hold it.
         open_rows = session.exec(
             select(TaskRow)
             .where(TaskRow.case_id == case_id, col(TaskRow.status).in_(OPEN_TASK))
             .order_by(col(TaskRow.id))
             .with_for_update()
         ).all()
-        case = session.get(Case, case_id)
-        assert case is not None  # case_view found it
+        case = session.exec(select(Case).where(Case.id == case_id).with_for_update()).one()
         if case.status != CaseStatus.RUNNING:
             raise CaseNotActive(case_id, case.status, f"deliver message {name!r} to it")
         if expected_version is not None and expected_version != case.lock_version:

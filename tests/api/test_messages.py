@@ -3,10 +3,16 @@ the error table's problem types, and the case (JSON and page) lists what it wait
 
 from __future__ import annotations
 
+import threading
+from datetime import timedelta
 from pathlib import Path
 
+from engine import clock
 from engine.accounts import passwords
-from engine.cases import service
+from engine.audit import replay
+from engine.cases import service, timers
+from engine.context import Prflow
+from engine.errors import Conflict
 from tests.api.conftest import PASSWORD, Api
 from tests.api.test_security import sign_in
 from tests.factories import waiting_for_reply
@@ -79,3 +85,49 @@ def test_the_case_page_lists_the_messages_it_waits_for(api: Api, tmp_path: Path)
     browser.cookies.set("prflow_lang", "th")
     service.deliver_message(api.ctx, case_id, "agency_reply", {}, "ops")
     assert "ข้อความที่เรื่องนี้รออยู่" not in browser.get(f"/cases/{case_id}").text
+
+
+def test_a_reply_racing_the_sweep_and_itself_wins_once_or_loses_cleanly(
+    api: Api, tmp_path: Path
+) -> None:
+    """Two deliveries and a sweep past the timer, at one moment, from separate engines:
+    exactly one branch wins, the losers are refused as conflicts (never a server error or a
+    deadlock), and the log replays."""
+    case_id = waiting_for_reply(api.ctx, tmp_path)
+    engines = [Prflow(api.ctx.settings) for _ in range(3)]
+    barrier = threading.Barrier(len(engines))
+    outcomes: list[object] = []
+
+    def deliver(engine: Prflow) -> None:
+        barrier.wait()
+        try:
+            outcomes.append(service.deliver_message(engine, case_id, "agency_reply", {}, "ops"))
+        except Exception as err:  # collected: the assertion below says which are allowed
+            outcomes.append(err)
+
+    def sweep(engine: Prflow) -> None:
+        barrier.wait()
+        outcomes.append(timers.sweep(engine, clock.now() + timedelta(hours=3)))
+
+    threads = [threading.Thread(target=deliver, args=(engines[0],)),
+               threading.Thread(target=deliver, args=(engines[1],)),
+               threading.Thread(target=sweep, args=(engines[2],))]  # fmt: skip
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for engine in engines:
+        engine.close()
+    errors = [o for o in outcomes if isinstance(o, Exception)]
+    assert all(isinstance(e, Conflict) for e in errors), errors
+    sweeps = [o for o in outcomes if isinstance(o, timers.SweepResult)]
+    assert len(sweeps) == 1 and not sweeps[0].failed, sweeps
+    fired = len(sweeps[0].fired)
+    delivered = len(outcomes) - len(errors) - 1
+    assert fired + delivered == 1, outcomes
+    case = service.show(api.ctx, case_id)
+    assert [t.element_id for t in case.tasks if t.status == "ready"] == [
+        "Activity_0use" if delivered else "Activity_0chase"
+    ]
+    [replayed] = [r for r in replay.replay_all(api.ctx) if r.case_id == case_id]
+    assert replayed.ok, replayed
