@@ -18,8 +18,9 @@ boundary events, message throw/end events and send tasks (prflow sends nothing),
 ``messageRef`` that is missing, names no ``bpmn:message``, or a message without a name,
 two ``bpmn:message`` elements with one name (a delivery would be ambiguous), gateway
 targets other than message and timer catch events, more than one timer at one gateway
-(SpiffWorkflow keeps one fire time per gateway), and a ``spiffworkflow:messageVariable``
-that is not a plain field name.
+(SpiffWorkflow keeps one fire time per gateway), a ``spiffworkflow:messageVariable``
+that is not a plain field name, and Camunda 8's ``zeebe:subscription`` correlation key (a
+FEEL expression prflow would not evaluate: the case id is the correlation).
 
 The payload a message carries is merged into the case data (``engine.cases.runtime``).
 """
@@ -35,6 +36,7 @@ from engine import bounds
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
+ZEEBE_NS = "http://camunda.org/schema/zeebe/1.0"
 _B = f"{{{BPMN_NS}}}"
 
 # Where a message may be caught, and what the owner is told where it may not.
@@ -148,6 +150,16 @@ def check_messages(tree: Any) -> list[MessageProblem]:
                 "(not first), e.g. reply, or remove it to merge the message's fields into "
                 "the case data",
             ))  # fmt: skip
+    for subscription in tree.iter(f"{{{ZEEBE_NS}}}subscription"):
+        owner = subscription.getparent()
+        while owner is not None and not owner.get("id"):
+            owner = owner.getparent()
+        problems.append(MessageProblem(
+            owner if owner is not None else subscription,
+            f"zeebe:subscription correlationKey {subscription.get('correlationKey')!r} is not "
+            "read: prflow delivers a message to one case by its id (prflow message CASE "
+            "NAME), which is the correlation; remove the subscription", "supported",
+        ))  # fmt: skip
     for gateway in tree.iter(f"{_B}eventBasedGateway"):
         problems += _gateway_problems(tree, gateway)
     return problems

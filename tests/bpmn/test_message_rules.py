@@ -127,3 +127,20 @@ def test_an_event_based_gateway_races_one_timer_at_most(tmp_path: Path) -> None:
     assert any(
         p.element_id == "Event_1late" and "one timer per gateway" in p.message for p in found
     ), found
+
+
+def test_a_camunda_8_correlation_key_is_refused_not_ignored(tmp_path: Path) -> None:
+    text = RACE.read_text(encoding="utf-8").replace(
+        'xmlns:spiffworkflow="', 'xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" '
+        'xmlns:spiffworkflow="',
+    )  # fmt: skip
+    source = tmp_path / "source.bpmn"
+    source.write_text(text, encoding="utf-8")
+    subscription = (
+        '<bpmn:message id="Message_0reply" name="agency_reply"><bpmn:extensionElements>'
+        '<zeebe:subscription correlationKey="=orderId" /></bpmn:extensionElements>'
+        "</bpmn:message>"
+    )
+    found = refused(tmp_path, source, (MESSAGE, subscription))
+    problem = only(found, "Message_0reply")
+    assert "'=orderId' is not read" in problem.message and "the correlation" in problem.message
