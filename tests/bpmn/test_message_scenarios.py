@@ -84,3 +84,39 @@ def test_a_spiff_message_variable_keeps_the_payload_under_one_field(tmp_path: Pa
     path.write_text(text, encoding="utf-8")
     steps = [ASK, Message("agency_reply", {"answer": "ok"}), ("Activity_0use", {})]
     assert run_both(path, {}, steps).data == {"reply": {"answer": "ok"}}
+
+
+def test_a_message_caught_inside_an_embedded_subprocess(tmp_path: Path) -> None:
+    source = DIAGRAMS / "bpmnio_subprocess.bpmn"
+    text = source.read_text(encoding="utf-8")
+    for old, new in [
+        ("<bpmn:flowNodeRef>Activity_0in</bpmn:flowNodeRef>",
+         "<bpmn:flowNodeRef>Activity_0in</bpmn:flowNodeRef>"
+         "<bpmn:flowNodeRef>Event_0sm</bpmn:flowNodeRef>"),
+        ('<bpmn:sequenceFlow id="Flow_s1" sourceRef="Event_0s1" targetRef="Activity_0in" />',
+         '<bpmn:sequenceFlow id="Flow_s1" sourceRef="Event_0s1" targetRef="Event_0sm" />'
+         '<bpmn:intermediateCatchEvent id="Event_0sm" name="รอผลแล็บ">'
+         "<bpmn:incoming>Flow_s1</bpmn:incoming><bpmn:outgoing>Flow_sm</bpmn:outgoing>"
+         '<bpmn:messageEventDefinition id="M_lab" messageRef="Message_lab" />'
+         "</bpmn:intermediateCatchEvent>"
+         '<bpmn:sequenceFlow id="Flow_sm" sourceRef="Event_0sm" targetRef="Activity_0in" />'),
+        ("<bpmn:incoming>Flow_s1</bpmn:incoming><bpmn:outgoing>Flow_s2</bpmn:outgoing>",
+         "<bpmn:incoming>Flow_sm</bpmn:incoming><bpmn:outgoing>Flow_s2</bpmn:outgoing>"),
+        ("</bpmn:process>",
+         '</bpmn:process><bpmn:message id="Message_lab" name="lab_result" />'),
+        ("</bpmndi:BPMNPlane>",
+         '<bpmndi:BPMNShape id="Event_0sm_di" bpmnElement="Event_0sm">'
+         '<dc:Bounds x="320" y="100" width="36" height="36" /></bpmndi:BPMNShape>'
+         '<bpmndi:BPMNEdge id="Flow_sm_di" bpmnElement="Flow_sm">'
+         '<di:waypoint x="356" y="118" /><di:waypoint x="380" y="118" /></bpmndi:BPMNEdge>'
+         "</bpmndi:BPMNPlane>"),
+    ]:  # fmt: skip
+        assert old in text, old
+        text = text.replace(old, new, 1)
+    path = tmp_path / "subprocess_message.bpmn"
+    path.write_text(text, encoding="utf-8")
+    waiting = run_both(path, {}, [])
+    assert waiting.open == () and waiting.waiting == ("lab_result",)
+    steps = [Message("lab_result", {"lab": "ผ่าน"}), ("Activity_0in", {}), ("Activity_0after", {})]
+    done = run_both(path, {}, steps)
+    assert done.completed and done.data["lab"] == "ผ่าน"
