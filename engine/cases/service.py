@@ -339,6 +339,12 @@ def list_users(ctx: Prflow) -> list[UserView]:
         return users.list_users(session)
 
 
+def has_cases(ctx: Prflow) -> bool:
+    """Whether any case was ever started (the demo plays its stories into an empty store)."""
+    with read_session(ctx.db) as session:
+        return session.exec(select(Case.id).limit(1)).first() is not None
+
+
 # --- reads -----------------------------------------------------------------------------
 
 
