@@ -31,6 +31,7 @@ Duration = Annotated[
 ]
 TaskId = Annotated[int, Path(ge=1, le=MAX_ID)]
 CaseId = Annotated[int, Path(ge=1, le=MAX_ID)]
+AttachmentId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 Reason = Annotated[
@@ -131,6 +132,19 @@ class Case(Model):
 class StartCase(Model):
     process: str = Field(min_length=1, max_length=100, description="process id")
     data: dict[str, Any] = Field(default_factory=dict)
+
+
+class AttachmentOut(Model):
+    """A file kept on a case: a form's attachment field names it by ``id``."""
+
+    id: int
+    case_id: int
+    name: str
+    kind: str
+    size: int
+    sha256: str
+    uploaded_by: str
+    uploaded_at: datetime
 
 
 class CaseChange(Model):

@@ -171,7 +171,7 @@ def shell(request: Request, ctx: Ctx, signed: Session, lang: PageLang) -> Shell:
 
 _FLASHES = {
     "claimed", "bulk", "none_selected", "completed", "deployed", "unchanged", "started",
-    "suspended", "resumed", "cancelled", "unclaimed", "reassigned",
+    "suspended", "resumed", "cancelled", "unclaimed", "reassigned", "attached",
 }  # fmt: skip
 PageShell = Annotated[Shell, Depends(shell)]
 

@@ -75,7 +75,7 @@ async def start(
 def _start(ctx: Prflow, user: UserView, shell: Shell, key: str, posted: FormData) -> Response:
     process = startable.one(ctx, user.login, key)
     if process.form is not None:
-        data: dict[str, Any] = task_form.read(process.form, posted)
+        data: dict[str, Any] = task_form.without_uploads(task_form.read(process.form, posted))
     else:
         subject = str(posted.get(SUBJECT, "")).strip()[:MAX_SUBJECT]
         data = {SUBJECT: subject} if subject else {}

@@ -176,6 +176,8 @@ def _complete(
             page = _page(ctx, user, shell, task_id, typed, shell.t("choose_decision"))
             return render(shell, "task.html", page, status=422)
     try:
+        if form is not None:
+            data = typed = task_form.store_uploads(ctx, form, task.case_id, data, user.login)
         service.complete(
             ctx, task_id, data, user.login, int(version) if version.isdigit() else None
         )

@@ -33,6 +33,7 @@ class Action(StrEnum):
     REASSIGN = "reassign"
     # on a case
     VIEW_CASE = "view_case"
+    ATTACH = "attach"  # keep an uploaded file on the case
     CANCEL = "cancel"
     SUSPEND = "suspend"
     RESUME = "resume"
@@ -120,6 +121,10 @@ def case_actions(user: UserView, case: CaseView) -> frozenset[Action]:
         or any(_involved(user, task) for task in case.tasks)
     ):
         found.add(Action.VIEW_CASE)
+    if case.status == CaseStatus.RUNNING and (
+        manages or any(Action.COMPLETE in task_actions(user, task) for task in case.tasks)
+    ):
+        found.add(Action.ATTACH)  # whoever may work the case now may add its papers
     if manages:
         if case.status == CaseStatus.RUNNING:
             found |= {Action.SUSPEND, Action.CANCEL}
