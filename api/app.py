@@ -17,7 +17,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api import errors
-from api.routes import audit, cases, deadlines, me, processes, tasks
+from api.routes import attachments, audit, cases, deadlines, me, processes, tasks
 from api.security import CookieSigner, SecurityHeaders
 from api.web import site
 from engine import sweep_loop
@@ -62,7 +62,7 @@ def create_app(ctx: Prflow, *, sweep_interval: float | None = None) -> FastAPI:
     app.state.ctx = ctx
     app.state.signer = signer
     errors.install(app)
-    for module in (me, tasks, cases, deadlines, processes, audit):
+    for module in (me, tasks, cases, attachments, deadlines, processes, audit):
         app.include_router(module.router)
     site.install(app)
     app.add_middleware(SecurityHeaders)

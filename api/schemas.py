@@ -31,6 +31,12 @@ Duration = Annotated[
 ]
 TaskId = Annotated[int, Path(ge=1, le=MAX_ID)]
 CaseId = Annotated[int, Path(ge=1, le=MAX_ID)]
+AttachmentId = Annotated[int, Path(ge=1, le=MAX_ID)]
+
+
+Reason = Annotated[
+    str, Field(min_length=1, max_length=2000, description="why; kept in the audit log")
+]
 
 
 class Model(BaseModel):
@@ -145,13 +151,30 @@ class DeliverMessage(Model):
     )
 
 
+class AttachmentOut(Model):
+    """A file kept on a case: a form's attachment field names it by ``id``."""
+
+    id: int
+    case_id: int
+    name: str
+    kind: str
+    size: int
+    sha256: str
+    uploaded_by: str
+    uploaded_at: datetime
+
+
+class CaseChange(Model):
+    reason: Reason
+
+
 class CompleteTask(Model):
     data: dict[str, Any] = Field(default_factory=dict, description="the form's fields")
 
 
 class Reassign(Model):
     to: str = Field(min_length=1, max_length=64, description="login of the new assignee")
-    reason: str = Field(min_length=1, max_length=2000, description="why; kept in the audit log")
+    reason: Reason
 
 
 class BulkClaim(Model):
@@ -160,7 +183,7 @@ class BulkClaim(Model):
 
 class BulkReassign(BulkClaim):
     to: str = Field(min_length=1, max_length=64)
-    reason: str = Field(min_length=1, max_length=2000, description="why; kept in the audit log")
+    reason: Reason
 
 
 class BulkOutcome(Model):

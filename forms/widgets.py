@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine.forms.definitions import Form
+from engine.forms.definitions import Form, FormField
 from engine.forms.values import FieldError
 from forms.documents import ENV
 
@@ -45,6 +45,17 @@ class FormView:
         if isinstance(value, dict):
             return str(value.get("id", ""))
         return str(value)
+
+    def rows(self, group: FormField) -> list[Mapping[str, Any]]:
+        """A group's items as table rows, plus one blank row to fill (within max_items)."""
+        value = self.values.get(group.name)
+        items = (
+            [row for row in value if isinstance(row, Mapping)] if isinstance(value, list) else []
+        )
+        wanted = max(len(items) + 1, group.min_items, 1)
+        if group.max_items is not None:
+            wanted = min(wanted, max(group.max_items, len(items)))
+        return items + [{}] * (wanted - len(items))
 
     def chosen(self, name: str, value: str) -> bool:
         current = self.values.get(name)

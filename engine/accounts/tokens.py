@@ -14,9 +14,12 @@ from datetime import datetime
 from sqlmodel import col, select
 
 from engine import clock
+from engine.accounts.passwords import OPERATOR
 from engine.accounts.users import UserView, get_user
 from engine.context import Prflow
 from engine.errors import Conflict, NotFound
+from engine.events import chain as events
+from engine.events.types import TokenCreated, TokenRevoked
 from engine.store.db import read_session, write_session
 from engine.store.tables import ApiToken, User, UserRole
 
@@ -43,16 +46,20 @@ def _info(row: ApiToken) -> TokenInfo:
     return TokenInfo(row.id, row.login, row.label, row.created_at, row.revoked_at)
 
 
-def create(ctx: Prflow, login: str, label: str = "") -> tuple[str, TokenInfo]:
+def create(
+    ctx: Prflow, login: str, label: str = "", actor: str = OPERATOR
+) -> tuple[str, TokenInfo]:
     """A new token for ``login``: the plain token (show it once) and what is stored."""
     token = PREFIX + secrets.token_urlsafe(32)
+    now = clock.now()
     with write_session(ctx.db) as session:
         get_user(session, login)
-        row = ApiToken(login=login, token_hash=_digest(token), label=label,
-                       created_at=clock.now())  # fmt: skip
+        row = ApiToken(login=login, token_hash=_digest(token), label=label, created_at=now)
         session.add(row)
         session.flush()
-        return token, _info(row)
+        info = _info(row)
+        events.append(session, TokenCreated(login, info.id, label), at=now, actor=actor)
+        return token, info
 
 
 def list_tokens(ctx: Prflow, login: str | None = None) -> list[TokenInfo]:
@@ -63,15 +70,17 @@ def list_tokens(ctx: Prflow, login: str | None = None) -> list[TokenInfo]:
         return [_info(row) for row in session.exec(query).all()]
 
 
-def revoke(ctx: Prflow, token_id: int) -> TokenInfo:
+def revoke(ctx: Prflow, token_id: int, actor: str = OPERATOR) -> TokenInfo:
+    now = clock.now()
     with write_session(ctx.db) as session:
         row = session.get(ApiToken, token_id)
         if row is None:
             raise NotFound("token", token_id, "see tokens with: prflow tokens list")
         if row.revoked_at is not None:
             raise Conflict(f"token {token_id} was already revoked at {row.revoked_at.isoformat()}")
-        row.revoked_at = clock.now()
+        row.revoked_at = now
         session.add(row)
+        events.append(session, TokenRevoked(row.login, token_id), at=now, actor=actor)
         return _info(row)
 
 

@@ -4,8 +4,10 @@
 kinds (the name's extension must agree with what the bytes are: a ``.pdf`` that is really
 an executable is refused), keeps the bytes in the ``attachment`` table and writes the
 file's SHA-256 to the event log in the same transaction. A form's attachment field then
-names the stored file's id (``engine.forms.values``). ``read`` returns the bytes only to a
-user who may see the case (``engine.cases.permissions``, ``VIEW_CASE``).
+names the stored file's id (``engine.forms.values``). Only someone who may work the case
+now (``ATTACH``: a holder of one of its open tasks, a supervisor of its unit, a process
+owner) may add a file; ``read`` and ``of_case`` answer anyone who may see the case
+(``VIEW_CASE``).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import PurePath
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from engine import clock
 from engine.accounts.users import UserView, get_user
@@ -115,7 +117,7 @@ def store(ctx: Prflow, case_id: int, name: str, content: bytes, actor: str) -> A
     digest = hashlib.sha256(content).hexdigest()
     with write_session(ctx.db) as session:
         user = get_user(session, actor)
-        case = _visible_case(session, user, case_id)
+        case = _case(session, user, case_id, Action.ATTACH)
         row = Attachment(
             case_id=case_id,
             name=clean,
@@ -141,15 +143,25 @@ def read(ctx: Prflow, attachment_id: int, actor: str) -> tuple[AttachmentView, b
         row = session.get(Attachment, attachment_id)
         if row is None:
             raise NotFound("attachment", attachment_id)
-        _visible_case(session, user, row.case_id)
+        _case(session, user, row.case_id, Action.VIEW_CASE)
         return _view(row), bytes(row.content)
 
 
-def _visible_case(session: Session, user: UserView, case_id: int) -> Case:
+def of_case(ctx: Prflow, case_id: int, actor: str) -> list[AttachmentView]:
+    """The files kept on a case, oldest first, for a user who may see the case."""
+    with read_session(ctx.db) as session:
+        _case(session, get_user(session, actor), case_id, Action.VIEW_CASE)
+        rows = session.exec(
+            select(Attachment).where(Attachment.case_id == case_id).order_by(col(Attachment.id))
+        ).all()
+        return [_view(row) for row in rows]
+
+
+def _case(session: Session, user: UserView, case_id: int, action: Action) -> Case:
     case = session.get(Case, case_id)
     if case is None:
         raise NotFound("case", case_id)
-    require(user, Action.VIEW_CASE, case_view(session, case_id))
+    require(user, action, case_view(session, case_id))
     return case
 
 

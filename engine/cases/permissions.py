@@ -24,7 +24,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from engine.accounts.users import UserView
-from engine.cases.status import CaseStatus, TaskNotOpen, TaskStatus
+from engine.cases.status import CaseNotActive, CaseStatus, TaskNotOpen, TaskStatus
 from engine.cases.views import CaseView, MessageTarget, ProcessView, TaskView
 from engine.errors import Forbidden
 
@@ -39,6 +39,7 @@ class Action(StrEnum):
     REASSIGN = "reassign"
     # on a case
     VIEW_CASE = "view_case"
+    ATTACH = "attach"  # keep an uploaded file on the case
     CANCEL = "cancel"
     SUSPEND = "suspend"
     RESUME = "resume"
@@ -128,6 +129,10 @@ def case_actions(user: UserView, case: CaseView) -> frozenset[Action]:
         or any(_involved(user, task) for task in case.tasks)
     ):
         found.add(Action.VIEW_CASE)
+    if case.status == CaseStatus.RUNNING and (
+        manages or any(Action.COMPLETE in task_actions(user, task) for task in case.tasks)
+    ):
+        found.add(Action.ATTACH)  # whoever may work the case now may add its papers
     if manages:
         if case.status == CaseStatus.RUNNING:
             found |= {Action.SUSPEND, Action.CANCEL}
@@ -205,6 +210,9 @@ def require(
             # taken, meanwhile: a conflict (exit 5, HTTP 409). Completing or giving back a
             # task someone else holds stays "not allowed" (exit 4, HTTP 403).
             raise TaskNotOpen(target.id, target.status, target.assignee or target.completed_by)
+        if isinstance(target, TaskView) and _held_up(user, action, target):
+            # Same reasoning for a case put on hold: the user's work waits, not forbidden.
+            raise CaseNotActive(target.case_id, target.case_status, f"{action} task {target.id}")
         raise Forbidden(user.login, what, _why(user, action, target))
 
 
@@ -215,6 +223,13 @@ def _moved_on(user: UserView, action: Action, task: TaskView) -> bool:
     taken = action == Action.CLAIM and task.status == TaskStatus.CLAIMED
     gone = task.status not in _OPEN
     return involved and task.case_status == CaseStatus.RUNNING and (taken or gone)
+
+
+def _held_up(user: UserView, action: Action, task: TaskView) -> bool:
+    if action not in (Action.CLAIM, Action.UNCLAIM, Action.COMPLETE, Action.SEND_BACK):
+        return False
+    involved = task.role in user.roles or user.login == task.assignee
+    return involved and task.case_status == CaseStatus.SUSPENDED and task.status in _OPEN
 
 
 def _why(

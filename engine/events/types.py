@@ -41,6 +41,11 @@ class EventType(StrEnum):
     DUE_RECOMPUTED = "due_recomputed"
     CASE_PURGED = "case_purged"
     PURGE_REFUSED = "purge_refused"
+    SIGNED_IN = "signed_in"
+    SIGN_IN_REFUSED = "sign_in_refused"
+    PASSWORD_SET = "password_set"
+    TOKEN_CREATED = "token_created"
+    TOKEN_REVOKED = "token_revoked"
     MESSAGE_DELIVERED = "message_delivered"
 
 
@@ -290,6 +295,50 @@ class PurgeRefused(EventBody):
 
 
 @dataclass(frozen=True)
+class SignedIn(EventBody):
+    """A person signed in to the web pages with their password (a new browser session)."""
+
+    TYPE = EventType.SIGNED_IN
+    login: str = ""
+
+
+@dataclass(frozen=True)
+class SignInRefused(EventBody):
+    """A sign-in was refused: a wrong login or password, or a login locked after too many."""
+
+    TYPE = EventType.SIGN_IN_REFUSED
+    login: str = ""
+    reason: str = ""  # "wrong_password" or "locked"
+
+
+@dataclass(frozen=True)
+class PasswordSet(EventBody):
+    """A person's sign-in password was set or replaced (the hash is never logged)."""
+
+    TYPE = EventType.PASSWORD_SET
+    login: str = ""
+
+
+@dataclass(frozen=True)
+class TokenCreated(EventBody):
+    """An API token was made for a person (only its id and label are logged)."""
+
+    TYPE = EventType.TOKEN_CREATED
+    login: str = ""
+    token_id: int = 0
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class TokenRevoked(EventBody):
+    """An API token was revoked: requests bearing it are refused from now on."""
+
+    TYPE = EventType.TOKEN_REVOKED
+    login: str = ""
+    token_id: int = 0
+
+
+@dataclass(frozen=True)
 class MessageDelivered(EventBody):
     """A message from outside reached the case (``prflow message``, ``POST .../messages``).
 
@@ -314,6 +363,7 @@ BODY_TYPES: dict[EventType, type[EventBody]] = {
         TaskCompleted, TaskCancelled, TaskReassigned, CaseSuspended, CaseResumed, CaseCancelled,
         VersionWithdrawn, VersionRestored, UserDeactivated, UserReactivated, RoleGranted,
         RoleRevoked, SweepAt, AttachmentStored, TimerFired, DueRecomputed, CasePurged, PurgeRefused,
+        SignedIn, SignInRefused, PasswordSet, TokenCreated, TokenRevoked,
         MessageDelivered,
     )
 }  # fmt: skip

@@ -17,12 +17,14 @@ import httpx
 import pytest
 
 from api.app import create_app
-from engine.cases import service
+from engine.cases import attachments, service
 from engine.context import Prflow
 from tests.api.conftest import PEOPLE, Api, make_ctx, populate
 from tests.api.live import serving
 from tests.factories import P6, open_task, waiting_for_reply
 
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+BPMN_UPLOAD = [("files", ("website_posting.bpmn", P6.read_bytes()))]
 LOGINS: list[str | None] = [None, *PEOPLE]
 EVERYONE = set(PEOPLE)
 OFFICERS = {"somchai", "somsri"}  # doh_it_officer: the lane of P6's first task
@@ -47,6 +49,18 @@ def reply_awaited(ctx: Prflow) -> dict[str, Any]:
     return {"case_id": waiting_for_reply(ctx, folder)}
 
 
+def suspended_case(ctx: Prflow) -> dict[str, Any]:
+    ids = ready_task(ctx)
+    service.suspend(ctx, ids["case_id"], "owner", "รอเอกสาร")
+    return ids
+
+
+def attached_file(ctx: Prflow) -> dict[str, Any]:
+    ids = ready_task(ctx)
+    return {**ids, "attachment_id": attachments.store(ctx, ids["case_id"], "ข่าว.pdf", PDF,
+                                                      "somchai").id}  # fmt: skip
+
+
 def no_data(ctx: Prflow) -> dict[str, Any]:
     return {}
 
@@ -58,7 +72,7 @@ class Row:
     allowed: set[str]
     arrange: Callable[[Prflow], dict[str, Any]] = no_data
     body: dict[str, Any] | None = None
-    files: bool = False
+    files: list[tuple[str, tuple[str, bytes]]] | None = None
 
 
 TABLE = [
@@ -78,6 +92,12 @@ TABLE = [
         {"process": "website_posting", "data": {"title": "ข่าว"}}),
     Row("GET", "/api/v1/cases/{case_id}", CASE_READERS, ready_task),
     Row("GET", "/api/v1/cases/{case_id}/timeline", CASE_READERS, ready_task),
+    Row("POST", "/api/v1/cases/{case_id}/suspend", {"owner", "boss"}, ready_task,
+        {"reason": "รอเอกสาร"}),
+    Row("POST", "/api/v1/cases/{case_id}/resume", {"owner", "boss"}, suspended_case,
+        {"reason": "เอกสารครบ"}),
+    Row("POST", "/api/v1/cases/{case_id}/cancel", {"owner", "boss"}, ready_task,
+        {"reason": "ซ้ำกับเรื่องเดิม"}),
     # The lane that waits for the message, or ops (engine.cases.permissions).
     Row("POST", "/api/v1/cases/{case_id}/messages", OFFICERS | {"ops"}, reply_awaited,
         {"name": "agency_reply", "data": {"answer": "ok"}}),
@@ -85,7 +105,11 @@ TABLE = [
     Row("GET", "/api/v1/due-soon", BOARDS | {"owner"}),
     Row("GET", "/api/v1/reports/on-time", BOARDS | {"owner"}),
     Row("GET", "/api/v1/processes", EVERYONE),
-    Row("POST", "/api/v1/processes", {"owner"}, files=True),
+    Row("POST", "/api/v1/processes", {"owner"}, files=BPMN_UPLOAD),
+    Row("POST", "/api/v1/cases/{case_id}/attachments", OFFICERS | {"owner", "boss"}, ready_task,
+        files=[("file", ("ข่าว.pdf", PDF))]),
+    Row("GET", "/api/v1/cases/{case_id}/attachments", CASE_READERS, ready_task),
+    Row("GET", "/api/v1/attachments/{attachment_id}", CASE_READERS, attached_file),
     Row("GET", "/api/v1/processes/{key}/versions", EVERYONE, lambda _: {"key": "website_posting"}),
     Row("GET", "/api/v1/audit/verify", {"auditor"}),
     Row("GET", "/api/v1/audit/export", {"auditor"}),
@@ -136,8 +160,7 @@ def test_each_role_is_allowed_or_refused_as_the_table_says(world: Api, row: Row)
         ids = row.arrange(world.ctx)
         path = row.path.format(**ids)
         client = world.client(login)
-        files = [("files", ("website_posting.bpmn", P6.read_bytes()))] if row.files else None
-        response = client.request(row.method, path, json=_fill(row.body, ids), files=files)
+        response = client.request(row.method, path, json=_fill(row.body, ids), files=row.files)
         assert response.status_code < 500, response.text
         outcomes[login] = not refused(response)
         client.close()

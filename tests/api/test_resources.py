@@ -3,7 +3,9 @@ error format itself (problem JSON, language, unknown routes)."""
 
 from __future__ import annotations
 
-from engine.cases import service
+from urllib.parse import quote
+
+from engine.cases import attachments, service
 from tests.api.conftest import Api
 from tests.factories import P6, open_task
 
@@ -40,6 +42,35 @@ def test_starting_a_case_refuses_bad_input_and_wrong_people(api: Api) -> None:
     assert api.client("auditor").post(
         "/api/v1/cases", json={"process": "website_posting"}).status_code == 403  # fmt: skip
     assert service.inbox(api.ctx, role="doh_it_officer") == []
+
+
+def test_suspend_resume_and_cancel_a_case_with_a_reason(api: Api) -> None:
+    case_id = service.start(api.ctx, "website_posting", {"title": "ข่าว"}, "malee").id
+    owner, somchai = api.client("owner"), api.client("somchai")
+    task_id = open_task(api.ctx, case_id).id
+    held = owner.post(f"/api/v1/cases/{case_id}/suspend", json={"reason": "รอเอกสาร"})
+    assert held.status_code == 200, held.text
+    assert held.json()["status"] == "suspended"
+    assert held.json()["actions"] == ["cancel", "resume", "view_case"]
+    assert somchai.post(f"/api/v1/tasks/{task_id}/claim").status_code == 409
+    again = owner.post(f"/api/v1/cases/{case_id}/suspend", json={"reason": "ซ้ำ"})
+    assert again.status_code == 409 and "suspended" in again.json()["detail"]
+    assert owner.post(f"/api/v1/cases/{case_id}/resume", json={"reason": ""}).status_code == 422
+    assert owner.post(f"/api/v1/cases/{case_id}/resume", json={"reason": "ครบ"}).status_code == 200
+    assert somchai.post(f"/api/v1/tasks/{task_id}/claim").status_code == 200
+    assert somchai.post(f"/api/v1/cases/{case_id}/cancel", json={"reason": "x"}).status_code == 403
+    gone = owner.post(f"/api/v1/cases/{case_id}/cancel", json={"reason": "ซ้ำกับเรื่องเดิม"})
+    assert gone.json()["status"] == "cancelled"
+    assert [t["status"] for t in gone.json()["tasks"]] == ["cancelled"]
+    timeline = owner.get(f"/api/v1/cases/{case_id}/timeline").json()
+    assert [e["type"] for e in timeline["entries"]][2:] == [
+        "case_suspended",
+        "case_resumed",
+        "task_claimed",
+        "case_cancelled",
+        "task_cancelled",
+    ]
+    assert owner.post("/api/v1/cases/999/cancel", json={"reason": "x"}).status_code == 404
 
 
 def test_deadline_boards_are_for_ops_supervisors_and_auditors(api: Api) -> None:
@@ -117,3 +148,35 @@ def test_errors_are_problem_json_in_the_askers_language(sqlite_api: Api) -> None
     wrong_method = sqlite_api.client("malee").delete("/api/v1/tasks")
     assert wrong_method.status_code == 405
     assert wrong_method.json()["status"] == 405
+
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def test_files_are_kept_on_a_case_listed_and_downloaded_by_name(api: Api) -> None:
+    case_id = service.start(api.ctx, "website_posting", {"title": "ข่าว"}, "malee").id
+    somchai = api.client("somchai")
+    kept = somchai.post(f"/api/v1/cases/{case_id}/attachments",
+                        files={"file": ("ภาพข่าว.pdf", PDF, "application/pdf")})  # fmt: skip
+    assert kept.status_code == 201, kept.text
+    file_id = kept.json()["id"]
+    assert (kept.json()["kind"], kept.json()["size"]) == ("pdf", len(PDF))
+    listed = api.client("auditor").get(f"/api/v1/cases/{case_id}/attachments").json()
+    assert [f["name"] for f in listed] == ["ภาพข่าว.pdf"]
+    got = api.client("malee").get(f"/api/v1/attachments/{file_id}")
+    assert got.content == PDF and got.headers["content-type"] == "application/pdf"
+    assert got.headers["content-disposition"] == "attachment; filename*=UTF-8''" + quote(
+        "ภาพข่าว.pdf"
+    )
+    program = {"file": ("report.pdf", b"MZ\x90\x00\x03", "application/pdf")}
+    fake = somchai.post(f"/api/v1/cases/{case_id}/attachments", files=program)
+    assert fake.status_code == 422 and "not an allowed kind" in fake.json()["detail"]
+    too_big = b"%PDF-1.4\n" + b"0" * attachments.MAX_BYTES
+    big = somchai.post(f"/api/v1/cases/{case_id}/attachments",
+                       files={"file": ("big.pdf", too_big, "application/pdf")})  # fmt: skip
+    assert big.status_code == 422 and "over the limit" in big.json()["detail"]
+    auditor = api.client("auditor")
+    assert auditor.post(f"/api/v1/cases/{case_id}/attachments", files={"file": ("x.pdf", PDF)}
+                        ).status_code == 403  # fmt: skip
+    assert somchai.get("/api/v1/attachments/999").status_code == 404
+    assert len(attachments.of_case(api.ctx, case_id, "owner")) == 1

@@ -133,7 +133,10 @@ def test_actions_are_drawn_from_one_function(office: Prflow) -> None:
     assert task_actions(who["auditor"], task) == {Action.VIEW}
     assert task_actions(who["boss"], task) == {Action.VIEW, Action.REASSIGN}
     assert task_actions(who["elsewhere"], task) == set()
-    assert case_actions(who["boss"], view) == {Action.VIEW_CASE, Action.SUSPEND, Action.CANCEL}
+    assert case_actions(who["boss"], view) == {
+        Action.VIEW_CASE, Action.SUSPEND, Action.CANCEL, Action.ATTACH}  # fmt: skip
+    assert case_actions(who["somchai"], view) == {Action.VIEW_CASE, Action.ATTACH}
+    assert case_actions(who["malee"], view) == {Action.VIEW_CASE}  # started it, works no step
     assert case_actions(who["auditor"], view) == {Action.VIEW_CASE}
     assert case_actions(who["elsewhere"], view) == set()
 

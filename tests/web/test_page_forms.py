@@ -12,7 +12,8 @@ import pytest
 
 from engine.accounts import passwords
 from engine.cases import deployment, service
-from tests.factories import P6
+from engine.settings import REPO_PROCESSES_DIR
+from tests.factories import P6, add_people, deploy, open_task
 from tests.web.conftest import PASSWORD, Site
 
 BROKEN = b"""<?xml version="1.0" encoding="UTF-8"?>
@@ -117,3 +118,127 @@ def test_pages_name_roles_as_people_know_them(site: Site) -> None:
         inbox = officer.get("/").text
     assert "เจ้าหน้าที่งาน IT ของ กพร." in inbox
     assert "· doh_it_officer" not in inbox
+
+
+def test_people_start_cases_of_their_processes_from_the_start_page(site: Site) -> None:
+    with _client(site, "malee") as malee:
+        inbox = malee.get("/").text
+        assert 'href="/start"' in inbox
+        listed = malee.get("/start").text
+        assert 'href="/start/website_posting"' in listed
+        form = malee.get("/start/website_posting").text
+        token = _csrf(form)
+        started = malee.post("/start/website_posting",
+                             data={"csrf_token": token, "subject": "ข่าวสงกรานต์"})  # fmt: skip
+        assert started.status_code == 303
+        location = started.headers["location"]
+        assert re.fullmatch(r"/cases/\d+\?done=started", location)
+        case_id = int(location.split("/")[2].split("?")[0])
+        assert service.show(site.ctx, case_id).data == {"subject": "ข่าวสงกรานต์"}
+        assert "เริ่มเรื่องใหม่แล้ว" in malee.get(location).text
+        missing = malee.get("/start/no_such", headers={"accept": "text/html"})
+        assert missing.status_code == 404 and "website_posting" in missing.text
+        forged = malee.post("/start/website_posting", data={"csrf_token": "x", "subject": "y"})
+        assert forged.status_code == 403
+    passwords.set_password(site.ctx, "auditor", PASSWORD)
+    with _client(site, "auditor") as auditor:
+        assert 'href="/start"' not in auditor.get("/").text
+        assert 'href="/start/' not in auditor.get("/start").text
+        token = _csrf(auditor.get("/start").text)
+        refused = auditor.post("/start/website_posting", data={"csrf_token": token},
+                               headers={"accept": "text/html"})  # fmt: skip
+        assert refused.status_code == 404
+    assert len(service.inbox(site.ctx, role="doh_it_officer")) == 1
+
+
+def test_case_and_task_controls_follow_the_permission_function(site: Site) -> None:
+    case_id = service.start(site.ctx, "website_posting", {"title": "ข่าว"}, "malee").id
+    task_id = service.inbox(site.ctx, role="doh_it_officer")[0].id
+    service.claim(site.ctx, task_id, "somchai")
+    with _client(site, "somchai") as somchai:
+        assert 'id="manage-case"' not in somchai.get(f"/cases/{case_id}").text
+        task_page = somchai.get(f"/tasks/{task_id}").text
+        assert 'id="unclaim"' in task_page and 'id="reassign-form"' not in task_page
+        token = _csrf(task_page)
+        refused = somchai.post(f"/cases/{case_id}/cancel", data={"csrf_token": token,
+                               "reason": "x"}, headers={"accept": "text/html"})  # fmt: skip
+        assert refused.status_code == 403
+        back = somchai.post(f"/tasks/{task_id}/unclaim", data={"csrf_token": token})
+        assert back.headers["location"] == f"/tasks/{task_id}?done=unclaimed"
+    with _client(site, "boss") as boss:
+        case_page = boss.get(f"/cases/{case_id}").text
+        assert 'id="case-suspend"' in case_page and 'id="case-resume"' not in case_page
+        token = _csrf(case_page)
+        task_page = boss.get(f"/tasks/{task_id}").text
+        assert 'value="somsri"' in task_page and 'value="malee"' not in task_page
+        handover = {"csrf_token": token, "to": "somsri", "reason": "ลาป่วย"}
+        handed = boss.post(f"/tasks/{task_id}/reassign", data=handover)
+        assert handed.status_code == 303
+        assert service.task(site.ctx, task_id).assignee == "somsri"
+        no_reason = boss.post(f"/cases/{case_id}/suspend", data={"csrf_token": token,
+                              "reason": ""}, headers={"accept": "text/html"})  # fmt: skip
+        assert no_reason.status_code == 422
+        held = boss.post(f"/cases/{case_id}/suspend",
+                         data={"csrf_token": token, "reason": "รอเอกสาร"})  # fmt: skip
+        assert held.headers["location"] == f"/cases/{case_id}?done=suspended"
+        page = boss.get(held.headers["location"]).text
+        assert "พักเรื่องไว้" in page and 'id="case-resume"' in page
+        unknown = boss.post(f"/cases/{case_id}/archive",
+                            data={"csrf_token": token, "reason": "x"})  # fmt: skip
+        assert unknown.status_code in (404, 422)
+    assert service.show(site.ctx, case_id).status == "suspended"
+
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def test_a_form_with_a_table_of_files_is_filled_and_uploaded_from_the_page(site: Site) -> None:
+    """P9's first form: a group of rows, each a file and its title, posted as multipart."""
+    add_people(site.ctx, {"reqr": ["esao_requester"]})
+    passwords.set_password(site.ctx, "reqr", PASSWORD)
+    deploy(site.ctx, REPO_PROCESSES_DIR / "office_website_publishing.bpmn")
+    case_id = service.start(site.ctx, "office_website_publishing", {}, "reqr").id
+    task_id = open_task(site.ctx, case_id).id
+    with _client(site, "reqr") as reqr:
+        page = reqr.get(f"/tasks/{task_id}").text
+        assert 'name="files.0.file"' in page and 'name="files.0.title"' in page
+        assert 'data-add-row="files"' in page
+        fields = {"csrf_token": _csrf(page), "details": "ประกาศรับสมัครงาน",
+                  "sources_cited": "yes", "no_copyright_infringement": "yes",
+                  "files.0.title": "ประกาศ", "files.1.title": ""}  # fmt: skip
+        program = {"files.0.file": ("ประกาศ.pdf", b"MZ\x90\x00\x03", "application/pdf")}
+        wrong = reqr.post(f"/tasks/{task_id}/complete", data=fields, files=program)
+        assert wrong.status_code == 422
+        assert "its content is not an allowed kind of file" in wrong.text
+        assert service.task(site.ctx, task_id).status == "ready"
+        assert service.show(site.ctx, case_id).data == {}
+        pdf = {"files.0.file": ("ประกาศ.pdf", PDF, "application/pdf")}
+        done = reqr.post(f"/tasks/{task_id}/complete", data=fields, files=pdf)
+        assert done.status_code == 303, done.text
+    data = service.show(site.ctx, case_id).data
+    [row] = data["files"]
+    assert row["title"] == "ประกาศ"
+    assert (row["file"]["name"], row["file"]["kind"], row["file"]["size"]) == (
+        "ประกาศ.pdf", "pdf", len(PDF))  # fmt: skip
+    assert data["sources_cited"] is True
+
+
+def test_a_file_is_attached_from_the_case_page_and_downloaded(site: Site) -> None:
+    case_id = service.start(site.ctx, "website_posting", {"title": "ข่าว"}, "malee").id
+    with _client(site, "somchai") as somchai:
+        page = somchai.get(f"/cases/{case_id}").text
+        assert 'id="attach-form"' in page and "ยังไม่มีไฟล์แนบ" in page
+        sent = somchai.post(f"/cases/{case_id}/files", data={"csrf_token": _csrf(page)},
+                            files={"file": ("ภาพ.pdf", PDF, "application/pdf")})  # fmt: skip
+        assert sent.headers["location"] == f"/cases/{case_id}?done=attached"
+        listed = somchai.get(sent.headers["location"]).text
+        found = re.search(r'href="/files/(\d+)" download>ภาพ.pdf<', listed)
+        assert found is not None
+        assert somchai.get(f"/files/{found.group(1)}").content == PDF
+    with _client(site, "malee") as malee:  # started the case, works none of its steps now
+        page = malee.get(f"/cases/{case_id}").text
+        assert "ภาพ.pdf" in page and 'id="attach-form"' not in page
+        refused = malee.post(f"/cases/{case_id}/files", data={"csrf_token": _csrf(page)},
+                             files={"file": ("x.pdf", PDF)},
+                             headers={"accept": "text/html"})  # fmt: skip
+        assert refused.status_code == 403

@@ -8,15 +8,18 @@ before the server starts (so the server thread never sees a frozen clock); nothi
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from freezegun import freeze_time
 from playwright.sync_api import Browser, Page, expect
 
+from engine.accounts import passwords
 from engine.cases import service
 from engine.context import Prflow
-from tests.factories import open_task
-from tests.web.conftest import PHONE, Site, screenshot, sign_in
+from engine.settings import REPO_PROCESSES_DIR
+from tests.factories import add_people, deploy, open_task
+from tests.web.conftest import PASSWORD, PHONE, Site, screenshot, sign_in
 
 REASON = "ภาพประกอบไม่ตรงกับเนื้อข่าว กรุณาเปลี่ยนภาพ"
 
@@ -170,3 +173,70 @@ def test_english_switch_is_remembered(browser: Browser, site: Site) -> None:
     expect(page.get_by_role("heading", name="My inbox")).to_be_visible()
     page.get_by_role("link", name="เปลี่ยนเป็นภาษาไทย").click()
     expect(page.get_by_role("heading", name="งานของฉัน")).to_be_visible()
+
+
+def test_start_a_case_then_a_supervisor_hands_over_and_holds_it(
+    browser: Browser, site: Site
+) -> None:
+    """Start from the start page; the supervisor reassigns the first step and suspends the
+    case with a reason; the officer sees the case held; a phone shows it all without
+    sideways scrolling."""
+    starter = sign_in(browser, site, "malee")
+    starter.get_by_role("link", name="เริ่มเรื่องใหม่").click()
+    starter.get_by_role("link", name="การสื่อสารประชาสัมพันธ์ทางเว็บไซต์").click()
+    starter.get_by_label("ชื่อเรื่อง").fill("ข่าวเตือนภัยคลื่นความร้อน")
+    starter.get_by_role("button", name="เริ่มเรื่อง").click()
+    expect(starter.get_by_role("status")).to_have_text("เริ่มเรื่องใหม่แล้ว")
+    expect(starter.locator("#case-subject")).to_contain_text("ข่าวเตือนภัยคลื่นความร้อน")
+    case_id = int(starter.url.split("/cases/")[1].split("?")[0])
+    task_id = open_task(site.ctx, case_id).id
+
+    boss = sign_in(browser, site, "boss", phone=True)
+    boss.goto(f"{site.url}/tasks/{task_id}")
+    boss.get_by_label("มอบให้").select_option("somsri")
+    boss.locator("#reassign-reason").fill("สมชายลาป่วย")
+    boss.get_by_role("button", name="มอบหมายให้ผู้อื่น").click()
+    expect(boss.get_by_role("status")).to_have_text("มอบหมายงานแล้ว")
+    expect(boss.locator("p.meta")).to_contain_text("somsri")
+    _fits_a_phone(boss)
+    boss.goto(f"{site.url}/cases/{case_id}")
+    boss.get_by_label("เหตุผล (บันทึกไว้ในประวัติการตรวจสอบ)").fill("รอเอกสารจากกรม")
+    boss.get_by_role("button", name="พักเรื่อง").click()
+    expect(boss.get_by_role("status")).to_have_text("พักเรื่องแล้ว")
+    expect(boss.locator("p.meta .status")).to_have_text("พักเรื่องไว้")
+    expect(boss.get_by_role("button", name="ดำเนินเรื่องต่อ")).to_be_visible()
+    _fits_a_phone(boss)
+    screenshot(boss, "case-suspended-phone")
+    assert service.show(site.ctx, case_id).status == "suspended"
+
+
+def test_a_row_is_added_to_a_table_of_files_and_both_files_upload(
+    browser: Browser, site: Site, tmp_path: Path
+) -> None:
+    add_people(site.ctx, {"reqr": ["esao_requester"]})
+    passwords.set_password(site.ctx, "reqr", PASSWORD)
+    deploy(site.ctx, REPO_PROCESSES_DIR / "office_website_publishing.bpmn")
+    case_id = service.start(site.ctx, "office_website_publishing", {}, "reqr").id
+    first, second = tmp_path / "ประกาศ.pdf", tmp_path / "ภาพ.png"
+    first.write_bytes(b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
+    second.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 32)
+
+    page = sign_in(browser, site, "reqr")
+    page.goto(f"{site.url}/tasks/{open_task(site.ctx, case_id).id}")
+    page.locator("#f-details").fill("ประกาศรับสมัครงาน")
+    for field in ("sources_cited", "no_copyright_infringement"):
+        page.locator(f"input[name={field}][value=yes]").check()
+    rows = page.locator("#f-files tbody tr")
+    expect(rows).to_have_count(1)
+    page.get_by_role("button", name="เพิ่มแถว").click()
+    expect(rows).to_have_count(2)
+    page.locator('input[name="files.0.file"]').set_input_files(str(first))
+    page.locator('input[name="files.0.title"]').fill("ประกาศ")
+    page.locator('input[name="files.1.file"]').set_input_files(str(second))
+    page.locator('input[name="files.1.title"]').fill("ภาพประกอบ")
+    screenshot(page, "task-form-table-of-files")
+    _submit(page)
+    expect(page.get_by_role("status")).to_have_text("ส่งงานเรียบร้อยแล้ว")
+    files = service.show(site.ctx, case_id).data["files"]
+    assert [(f["title"], f["file"]["name"], f["file"]["kind"]) for f in files] == [
+        ("ประกาศ", "ประกาศ.pdf", "pdf"), ("ภาพประกอบ", "ภาพ.png", "png")]  # fmt: skip
