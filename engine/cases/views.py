@@ -380,7 +380,9 @@ def _lanes(session: Session, definition_id: int, sha256: str) -> frozenset[str]:
         row = session.get(Definition, definition_id)
         assert row is not None  # the case's foreign key guarantees it
         compiled = compiled_for(row.sha256, row.xml.encode("utf-8"), row.file_name)
-        _LANES[sha256] = frozenset(info.role for info in compiled.user_tasks.values())
+        # A lane that only waits for a message (a receive task's) sees the case it answers.
+        roles = {info.role for info in compiled.user_tasks.values()}
+        _LANES[sha256] = frozenset(roles | {r for r in compiled.message_roles.values() if r})
     return _LANES[sha256]
 
 
