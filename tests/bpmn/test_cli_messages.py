@@ -224,3 +224,32 @@ def test_refused_deliveries_exit_as_the_readme_says_and_store_nothing(prflow: Pr
     after = json.loads(ok(prflow, "show", case, "--json"))
     assert after["data"] == json.loads(before)["data"]
     assert [t["status"] for t in after["tasks"]] == ["completed"]
+
+
+def test_a_lane_that_only_waits_for_a_message_may_see_and_answer_its_case(
+    prflow: Prflow, tmp_path: Path
+) -> None:
+    """The director's lane holds only the receive task: the review moved to the PR lane."""
+    text = OPINION.read_text(encoding="utf-8")
+    for old, new in [
+        ("        <bpmn:flowNodeRef>Activity_0review</bpmn:flowNodeRef>\n", ""),
+        ("<bpmn:flowNodeRef>Activity_0send</bpmn:flowNodeRef>",
+         "<bpmn:flowNodeRef>Activity_0send</bpmn:flowNodeRef>"
+         "<bpmn:flowNodeRef>Activity_0review</bpmn:flowNodeRef>"),
+        ('<dc:Bounds x="590" y="220" width="100" height="80" />',
+         '<dc:Bounds x="590" y="100" width="100" height="80" />'),
+    ]:  # fmt: skip
+        assert old in text, old
+        text = text.replace(old, new, 1)
+    (tmp_path / "forms").mkdir()
+    for form in ("c7m_send", "c7m_review"):
+        source = DIAGRAMS / "forms" / f"{form}.toml"
+        (tmp_path / "forms" / f"{form}.toml").write_bytes(source.read_bytes())
+    path = tmp_path / "camunda7_opinion.bpmn"
+    path.write_text(text, encoding="utf-8")
+    ok(prflow, "deploy", str(path), "--as", "owner")
+    case = ok(prflow, "start", "c7_opinion", "--as", "pr").strip()
+    complete(prflow, case, "Activity_0send", "pr")
+    assert "opinion_received" in ok(prflow, "show", case, "--as", "director")
+    ok(prflow, "message", case, "opinion_received", "--as", "director")
+    assert open_steps(prflow, case) == ["Activity_0review"]
