@@ -21,7 +21,16 @@ from api.deps import Ctx
 from api.errors import problem
 from api.security import CSRF_FIELD
 from api.web import task_form, text
-from api.web.pages import Csrf, PageShell, Session, Shell, back, check_csrf, render
+from api.web.pages import (
+    Csrf,
+    PageShell,
+    Session,
+    Shell,
+    back,
+    check_csrf,
+    checked_form,
+    render,
+)
 from engine import clock
 from engine.accounts.users import UserView
 from engine.audit import timeline as audit_timeline
@@ -153,9 +162,7 @@ async def complete(
     task_id: int, request: Request, ctx: Ctx, signed: Session, shell: PageShell
 ) -> Response:
     """Complete the task from its form; a refusal re-shows the form with what was typed."""
-    posted = await request.form()
-    token = posted.get(CSRF_FIELD)
-    check_csrf(signed, token if isinstance(token, str) else "")
+    posted = await checked_form(request, signed)
     return await run_in_threadpool(_complete, ctx, signed.user, shell, task_id, posted)
 
 
