@@ -720,19 +720,22 @@ def _cycle_problem(text: str, event: Any) -> str | None:
         tree = None
     literal = getattr(tree, "body", None)
     value = getattr(literal, "value", None)
+    if where:
+        return where
     if not isinstance(value, str):
         if _CRON.fullmatch(shown):
-            return where or (
+            return (
                 f"cycle timer {shown!r} is a cron expression, which prflow does not read; "
                 f"{_CYCLE_HELP}"
             )
-        return where or f"cycle timer {shown!r} is not a time prflow can read; {_CYCLE_HELP}"
-    if where:
-        return where
+        if not re.match(r"R\d*/", shown):
+            return f"cycle timer {shown!r} is not a time prflow can read; {_CYCLE_HELP}"
     try:
-        cycle = timer_events.parse_cycle(value)
+        cycle = timer_events.parse_cycle(value if isinstance(value, str) else shown)
     except ValueError as err:
-        return f"cycle timer {value!r}: {err}"
+        return f"cycle timer {shown!r}: {err}"
+    if not isinstance(value, str):  # it parses, yet the dialect layer left it bare
+        return f"cycle timer {shown!r} is not a repeating interval prflow reads; {_CYCLE_HELP}"
     if cycle.repetitions == 0:
         return f"cycle timer {value!r} repeats 0 times, so it never fires; {_CYCLE_HELP}"
     if cycle.repetitions is not None and cycle.repetitions > bounds.MAX_CYCLE_REPETITIONS:
@@ -743,7 +746,7 @@ def _cycle_problem(text: str, event: Any) -> str | None:
     least = bounds.MIN_CYCLE_INTERVAL
     if cycle.interval < least:
         return (
-            f"cycle timer {value!r} repeats every {cycle.interval.total_seconds():g} seconds; "
+            f"cycle timer {value!r} repeats every {cycle.interval.total_seconds():g} s; "
             f"reminders repeat no more often than every {least.total_seconds() / 60:g} "
             "minute(s) (PT1M), and a person needs hours (PT4H) or days (P1D)"
         )

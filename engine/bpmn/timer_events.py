@@ -41,7 +41,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
@@ -194,8 +194,8 @@ def cycle_state(my_task: Any) -> CycleState | None:
     return CycleState(
         left=left,
         done=int(value.get("done", 0)),
-        next_at=datetime.fromisoformat(value["next"]) if left > 0 else None,
-        last_at=datetime.fromisoformat(last) if last else None,
+        next_at=datetime.fromisoformat(value["next"]).astimezone(UTC) if left > 0 else None,
+        last_at=datetime.fromisoformat(last).astimezone(UTC) if last else None,
         missed=int(value.get("missed", 0)),
     )
 
@@ -240,7 +240,7 @@ class GatedCycle(CycleTimerEventDefinition):  # type: ignore[misc]
             repetitions = bounds.MAX_CYCLE_REPETITIONS
         value = {
             "cycles": repetitions,
-            "next": start.isoformat(),
+            "next": start.astimezone(UTC).isoformat(),
             "duration": cycle.interval.total_seconds(),
             "done": 0,
             "last": None,
