@@ -616,6 +616,18 @@ def _engine_rules(tree: Any, file_name: str) -> list[Problem]:
                 parse_safe(expression.text or "")
             except UnsafeExpression as err:
                 add(expression, f"{tag} is refused: {err}", "safe-expression")
+    for definition in tree.iter(f"{{{BPMN_NS}}}timerEventDefinition"):
+        if not any(
+            definition.find(f"{{{BPMN_NS}}}{tag}") is not None
+            for tag in ("timeDate", "timeDuration", "timeCycle")
+        ):
+            add(
+                definition.getparent(),
+                "the timer has no time, so it would never fire; give it a timeDuration "
+                "(PT4H), a timeDate with its offset, or, on a non-interrupting boundary "
+                "event, a timeCycle (R3/PT4H)",
+                "timer",
+            )
     for tag in ("timeDate", "timeDuration", "timeCycle"):
         for timer in tree.iter(f"{{{BPMN_NS}}}{tag}"):
             event = timer.getparent().getparent()
@@ -643,6 +655,9 @@ _TIMER_FORMS = (
 
 
 def _timer_problem(tag: str, text: str, event: Any) -> str | None:
+    if not text.strip("\"' "):
+        forms = _CYCLE_HELP if tag == "timeCycle" else f"write {_TIMER_FORMS}{DUE_AT}"
+        return f"the timer's {tag} is empty, so it would never fire; {forms}"
     if text == DUE_AT:
         if tag != "timeDate" or etree.QName(event).localname != "boundaryEvent":
             return (

@@ -6,10 +6,13 @@ names the file's line and the event's own id, and says what to write instead.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from cli.main import app
 from engine.bpmn.definitions import InvalidDefinition, Problem, read_source, validate
 from tests.bpmn.scenario import ROLES
 
@@ -115,3 +118,34 @@ def test_a_cycle_on_a_start_event_is_told_cases_are_started_by_people(tmp_path: 
     )
     assert problem.element_id == "StartEvent_1"
     assert "start cases on a schedule" in problem.message and "prflow start" in problem.message
+
+
+PUBLIC_TIMERS = sorted(
+    path
+    for path in (Path(__file__).parent / "public").glob("*/*.bpmn")
+    if "timerEventDefinition" in path.read_text(encoding="utf-8")
+)
+
+
+@pytest.mark.parametrize("path", PUBLIC_TIMERS, ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_public_diagrams_timer_refusals_name_the_event_and_give_timer_advice(
+    sqlite_url: str, path: Path
+) -> None:
+    result = CliRunner().invoke(
+        app, ["validate", str(path), "--executable"], env={"PRFLOW_DATABASE_URL": sqlite_url}
+    )
+    assert isinstance(result.exception, SystemExit), result.exception  # no traceback
+    assert result.exit_code == 2
+    for line in result.stderr.splitlines():
+        if not line.endswith("(timer)"):
+            continue
+        assert re.search(r"\.bpmn:\d+ \[[^\]]+\]", line), line
+        assert "Allowed:" not in line and "condition" not in line, line
+        assert re.search(r"PT4H|PT3H|R3/PT4H", line), line  # says what to write
+
+
+def test_the_public_sub_second_cycle_is_refused_for_its_interval(sqlite_url: str) -> None:
+    path = Path(__file__).parent / "public" / "spiffworkflow" / "timer-cycle.bpmn"
+    result = CliRunner().invoke(app, ["validate", str(path)], env={"PRFLOW_DATABASE_URL": sqlite_url})
+    [line] = [line for line in result.stderr.splitlines() if line.endswith("(timer)")]
+    assert "[CatchMessage]" in line and "'R2/PT0.1S' repeats every 0.1 s" in line

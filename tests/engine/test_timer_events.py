@@ -54,5 +54,5 @@ def test_firing_as_of_an_instant_fires_only_what_was_due_before_it(waiting: obje
 
 
 def test_a_workflow_cannot_step_outside_an_instant(waiting: object) -> None:
-    with pytest.raises(RuntimeError, match=r"outside engine\.timer_events\.stepping"):
+    with pytest.raises(RuntimeError, match=r"outside engine\.bpmn\.timer_events\.stepping"):
         waiting.refresh_timers()  # type: ignore[attr-defined]
