@@ -57,9 +57,7 @@ def test_each_repetition_fires_in_a_sweep_and_the_pending_row_follows_it(ctx: Pr
     assert timers.sweep(ctx, hours(3.9)).fired == []
 
     first = timers.sweep(fresh(ctx), hours(4.1))
-    assert [(f.element_id, f.fire_at, f.repetition) for f in first.fired] == [
-        (TIMER, hours(4), 1)
-    ]
+    assert [(f.element_id, f.fire_at, f.repetition) for f in first.fired] == [(TIMER, hours(4), 1)]
     assert pending_timers(ctx) == [(case_id, TIMER, hours(8).isoformat())]
     assert open_steps(ctx, case_id) == [WRITE, CHASE]
     [chase] = [t for t in tasks_of(ctx, case_id) if t.element_id == CHASE]
