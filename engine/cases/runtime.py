@@ -273,6 +273,16 @@ def cycle_fired(timer_task: Any, waiting: WaitingTimer) -> CycleFiring | None:
     return CycleFiring(cycle.done, cycle.last_at, cycle.missed)
 
 
+def cycle_firings(workflow: Any, element_id: str) -> set[tuple[int, datetime]]:
+    """(repetition, instant) of the latest firing of each cycle timer of ``element_id``."""
+    found = set()
+    for task in workflow.get_tasks():
+        cycle = cycle_state(task) if task.task_spec.bpmn_id == element_id else None
+        if cycle is not None and cycle.last_at is not None:
+            found.add((cycle.done, cycle.last_at))
+    return found
+
+
 def due_at_timers(workflow: Any) -> dict[str, list[Any]]:
     """Waiting ``due_at`` boundary timers, by the id of the task they are attached to.
 

@@ -6,15 +6,21 @@ every four hours, at most three times, while the officer's "write" task is open.
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from freezegun import freeze_time
+from sqlalchemy import text
+from sqlmodel import select
 
 from engine.audit.replay import replay
 from engine.audit.verify import verify_chain
 from engine.cases import service, timers
 from engine.context import Prflow
+from engine.store.db import read_session
+from engine.store.tables import Event
+from tests.audit.helpers import admin_rights, copy_database, open_copy
 from tests.deadlines.conftest import events_of, pending_timers, tasks_of
 from tests.factories import add_people, deploy
 
@@ -115,3 +121,29 @@ def test_a_sweep_after_a_downtime_fires_the_overdue_repetitions_once(ctx: Prflow
     replayed = replay(ctx, case_id)
     assert replayed.ok, replayed.divergence
     assert replayed.tasks_appeared == 3
+
+
+def test_a_log_naming_another_repetition_diverges_in_replay(ctx: Prflow, tmp_path: Path) -> None:
+    case_id = start(ctx)
+    timers.sweep(ctx, hours(4.1))
+    with read_session(ctx.db) as session:
+        event = session.exec(select(Event).where(Event.type == "timer_fired")).one()
+    assert replay(ctx, case_id).ok
+    body = json.loads(event.payload)
+    assert body["repetition"] == 1
+    url, drop = copy_database(ctx, tmp_path)
+    copy = open_copy(url)
+    try:
+        with admin_rights(copy.db) as conn:
+            conn.execute(
+                text("UPDATE event SET payload = :p WHERE seq = :s"),
+                {"p": json.dumps({**body, "repetition": 2}, sort_keys=True), "s": event.seq},
+            )
+        result = replay(copy, case_id)
+        assert not result.ok and result.divergence is not None
+        assert result.divergence.seq == event.seq
+        assert result.divergence.expected.startswith(f"{TIMER} repetition 2 due")
+        assert result.divergence.found == f"repetition 1 due {hours(4).isoformat()}"
+    finally:
+        copy.close()
+        drop()
