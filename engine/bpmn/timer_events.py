@@ -44,6 +44,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from SpiffWorkflow.bpmn.specs.control import BoundaryEventJoin
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     CycleTimerEventDefinition,
     DurationTimerEventDefinition,
@@ -258,14 +259,48 @@ def _run_repetition(waiting: Any, repetition: int, fire_at: datetime) -> None:
     marked triggered so no re-sync of the split's children removes it.
     """
     split = waiting.parent
+    _drop_finished_repetitions(waiting)
     fired = split._add_child(waiting.task_spec, TaskState.COMPLETED)
     fired.triggered = True
     fired.data = copy.deepcopy(waiting.data)
     fired._set_internal_data(repetition=repetition, fire_at=fire_at.isoformat())
     for output in waiting.task_spec.outputs:
+        if isinstance(output, BoundaryEventJoin):
+            # SpiffWorkflow links every boundary event to the join after the task; only the
+            # reminded task's own branch should reach it (a join waiting under a finished
+            # repetition would only be cancelled later, and kept its path in the state).
+            continue
         child = fired._add_child(output, TaskState.FUTURE)
         child.task_spec._predict(child, mask=TaskState.NOT_FINISHED_MASK)
         child.task_spec._update(child)
+
+
+def _drop_finished_repetitions(waiting: Any) -> None:
+    """Forget earlier repetitions whose paths have run to their end.
+
+    They would stay in the case's saved state until the reminded task ends: 1,000 daily
+    reminders reaching an end event made it 1.5 MB. prflow's events are their history, and a
+    finished branch hands nothing on (its end event merges no data back). A path that holds
+    an embedded subprocess is kept: the subprocess is registered apart from the tree.
+    """
+    workflow = waiting.workflow
+    subprocesses = workflow.top_workflow.subprocesses
+    for sibling in list(waiting.parent.children):
+        if (
+            sibling is waiting
+            or not sibling.triggered
+            or sibling.task_spec is not waiting.task_spec
+        ):
+            continue
+        subtree, stack = [], [sibling]
+        while stack:
+            task = stack.pop()
+            subtree.append(task)
+            stack.extend(task.children)
+        if all(t.has_state(TaskState.FINISHED_MASK) and t.id not in subprocesses for t in subtree):
+            workflow._remove_task(sibling.id)
+            if workflow.last_task is not None and workflow.last_task.id not in workflow.tasks:
+                workflow.last_task = None
 
 
 _GATED = {

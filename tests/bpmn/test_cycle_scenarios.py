@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.bpmn.scenario import NOW, Outcome, Sweep, run_both
+from engine.cases import runtime
+from tests.bpmn.scenario import NOW, Outcome, Sweep, compile_fresh, no_due, run_both
 
 DIAGRAMS = Path(__file__).parent / "diagrams"
 C7 = DIAGRAMS / "camunda7_reminder.bpmn"
@@ -102,3 +103,15 @@ def test_a_cycle_with_a_first_instant_starts_there(tmp_path: Path) -> None:
     assert outcome.open == (WRITE, CHASE)
     assert outcome.timers == ((TIMER, (NOW + timedelta(hours=2.5)).isoformat(), 2),)
     assert run_both(path, {}, [at(1.6), at(2.6)]).open == (WRITE, CHASE, CHASE)
+
+
+def test_finished_repetitions_leave_the_saved_state() -> None:
+    """A daily reminder that only reaches an end event does not grow the case's state."""
+    compiled = compile_fresh(IO)
+    workflow = runtime.new_workflow(compiled, {}, no_due, NOW)
+    sizes = []
+    for day in range(1, 31):
+        runtime.fire_due_timers(workflow, NOW + timedelta(days=day, minutes=1))
+        sizes.append(len(runtime.serialize(workflow)))
+    assert sizes[-1] <= sizes[1] * 1.05, sizes
+    assert runtime.waiting_timers(workflow)[0].repetition == 31
