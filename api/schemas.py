@@ -33,6 +33,11 @@ TaskId = Annotated[int, Path(ge=1, le=MAX_ID)]
 CaseId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
+Reason = Annotated[
+    str, Field(min_length=1, max_length=2000, description="why; kept in the audit log")
+]
+
+
 class Model(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
@@ -128,13 +133,17 @@ class StartCase(Model):
     data: dict[str, Any] = Field(default_factory=dict)
 
 
+class CaseChange(Model):
+    reason: Reason
+
+
 class CompleteTask(Model):
     data: dict[str, Any] = Field(default_factory=dict, description="the form's fields")
 
 
 class Reassign(Model):
     to: str = Field(min_length=1, max_length=64, description="login of the new assignee")
-    reason: str = Field(min_length=1, max_length=2000, description="why; kept in the audit log")
+    reason: Reason
 
 
 class BulkClaim(Model):
@@ -143,7 +152,7 @@ class BulkClaim(Model):
 
 class BulkReassign(BulkClaim):
     to: str = Field(min_length=1, max_length=64)
-    reason: str = Field(min_length=1, max_length=2000, description="why; kept in the audit log")
+    reason: Reason
 
 
 class BulkOutcome(Model):

@@ -20,7 +20,6 @@ from typing import Annotated
 import typer
 import uvicorn
 from sqlalchemy.engine import make_url
-from sqlmodel import select
 
 from cli import demo as demo_module
 from cli import output
@@ -33,8 +32,6 @@ from engine.cases import deployment, service, timers
 from engine.context import Prflow
 from engine.errors import InvalidInput
 from engine.settings import Settings
-from engine.store.db import read_session
-from engine.store.tables import Case
 
 
 def serve(
@@ -81,9 +78,7 @@ def demo_password(login: str) -> str:
 def prepare_demo(ctx: Prflow) -> None:
     logins = demo_module.people(ctx)
     deployment.deploy(ctx, [ctx.settings.processes_dir], "owner")
-    with read_session(ctx.db) as session:
-        played = session.exec(select(Case.id).limit(1)).first() is not None
-    if not played:
+    if not service.has_cases(ctx):
         for login in logins.values():
             passwords.set_password(ctx, login, demo_password(login))
         demo_module.play(ctx, logins, demo_module.stories() + more_stories())

@@ -8,13 +8,14 @@ which ``static/case.js`` marks with CSS classes.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Annotated, Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Form
 from fastapi.responses import JSONResponse, Response
 
 from api.deps import Ctx
 from api.web import text
-from api.web.pages import PageShell, Session, render
+from api.web.pages import Csrf, PageShell, Session, back, check_csrf, render
 from engine import clock
 from engine.audit import timeline as audit_timeline
 from engine.cases import case_pages, permissions, service
@@ -22,6 +23,10 @@ from engine.cases.permissions import Action
 from engine.cases.views import CaseView
 
 router = APIRouter(include_in_schema=False)
+CaseChange = Literal["suspend", "resume", "cancel"]
+Reason = Annotated[str, Form(min_length=1, max_length=2000)]
+_CHANGES = {"suspend": service.suspend, "resume": service.resume, "cancel": service.cancel}
+_DONE = {"suspend": "suspended", "resume": "resumed", "cancel": "cancelled"}
 
 
 @dataclass(frozen=True)
@@ -68,6 +73,17 @@ def case_page(case_id: int, ctx: Ctx, signed: Session, shell: PageShell) -> Resp
     ]
     page = CasePage(case, rows, permissions.case_actions(signed.user, case))
     return render(shell, "case.html", page)
+
+
+@router.post("/cases/{case_id}/{change}")
+def change_case(
+    case_id: int, change: CaseChange, ctx: Ctx, signed: Session, csrf_token: Csrf, reason: Reason
+) -> Response:
+    """Suspend, resume or cancel: the service checks who may, and that the status allows it."""
+    check_csrf(signed, csrf_token)
+    permissions.require(signed.user, Action.VIEW_CASE, service.show(ctx, case_id))
+    _CHANGES[change](ctx, case_id, signed.user.login, reason)
+    return back(f"/cases/{case_id}", _DONE[change])
 
 
 @router.get("/cases/{case_id}/diagram.json")

@@ -92,9 +92,10 @@ class Shell:
         return when(value, self.lang)
 
 
-def _nav(actions: frozenset[Action], path: str, lang: Language) -> list[NavItem]:
+def _nav(actions: frozenset[Action], may_start: bool, path: str, lang: Language) -> list[NavItem]:
     entries = [
         ("/", "inbox", True),
+        ("/start", "start_case", may_start),
         ("/overdue", "overdue_board", Action.VIEW_OVERDUE in actions),
         ("/processes", "processes", True),
         ("/audit", "audit", Action.AUDIT in actions),
@@ -161,12 +162,17 @@ def shell(request: Request, ctx: Ctx, signed: Session, lang: PageLang) -> Shell:
         done += " · " + text.translate(lang, "flash_bulk_refused", n=refused)
     path = request.url.path
     user = signed.user
-    nav = _nav(actions, path, lang)
+    # Office roles (the lanes) and process owners start cases; auditors, ops and admins do not.
+    may_start = Action.START in actions or any(role in ctx.roles for role in user.roles)
+    nav = _nav(actions, may_start, path, lang)
     return Shell(lang, user.display_name, user.login, signed.csrf_token, nav, path, done, actions,
                  ctx.roles)  # fmt: skip
 
 
-_FLASHES = {"claimed", "bulk", "none_selected", "completed", "deployed", "unchanged"}
+_FLASHES = {
+    "claimed", "bulk", "none_selected", "completed", "deployed", "unchanged", "started",
+    "suspended", "resumed", "cancelled", "unclaimed", "reassigned",
+}  # fmt: skip
 PageShell = Annotated[Shell, Depends(shell)]
 
 

@@ -16,7 +16,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from api.web import audit, auth, board, case, inbox, processes, task
+from api.web import audit, auth, board, case, inbox, processes, start, task
 from api.web.pages import ErrorPage, Shell, SignInRedirect, page_language, render
 
 STATIC = Path(__file__).parent / "static"
@@ -28,7 +28,7 @@ VENDOR = {
 
 
 def install(app: FastAPI) -> None:
-    for module in (auth, inbox, task, case, board, processes, audit):
+    for module in (auth, inbox, start, task, case, board, processes, audit):
         app.include_router(module.router)
     for prefix, folder in VENDOR.items():
         app.mount(prefix, StaticFiles(directory=folder, check_dir=False), name=prefix)

@@ -9,9 +9,9 @@ Buttons come from ``permissions.task_actions``; completing asks ``permissions.re
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 from markupsafe import Markup
 from starlette.concurrency import run_in_threadpool
@@ -21,7 +21,7 @@ from api.deps import Ctx
 from api.errors import problem
 from api.security import CSRF_FIELD
 from api.web import task_form, text
-from api.web.pages import PageShell, Session, Shell, back, check_csrf, render
+from api.web.pages import Csrf, PageShell, Session, Shell, back, check_csrf, render
 from engine import clock
 from engine.accounts.users import UserView
 from engine.audit import timeline as audit_timeline
@@ -69,6 +69,7 @@ class TaskPage:
     values: dict[str, str] = field(default_factory=dict)
     error: str = ""
     form_html: Markup | None = None
+    reassign_to: list[UserView] = field(default_factory=list)  # who holds the task's role
 
     @property
     def can_complete(self) -> bool:
@@ -113,14 +114,38 @@ def _page(
         hidden = {CSRF_FIELD: shell.csrf, "case_version": str(task.case_lock_version)}
         form_html = task_form.render(form, f"/tasks/{task.id}/complete", hidden, values or {},
                                      errors or [])  # fmt: skip
+    candidates: list[UserView] = []
+    if Action.REASSIGN in actions:
+        holders = (u for u in service.list_users(ctx) if u.active and task.role in u.roles)
+        candidates = [u for u in holders if u.login != task.assignee]
     return TaskPage(task, actions, step, words,
                     task.due_at is not None and task.due_at < now and bool(words), history,
-                    returned, choices, values or {}, error, form_html)  # fmt: skip
+                    returned, choices, values or {}, error, form_html, candidates)  # fmt: skip
 
 
 @router.get("/tasks/{task_id}")
 def task_page(task_id: int, ctx: Ctx, signed: Session, shell: PageShell) -> Response:
     return render(shell, "task.html", _page(ctx, signed.user, shell, task_id))
+
+
+@router.post("/tasks/{task_id}/unclaim")
+def unclaim(task_id: int, ctx: Ctx, signed: Session, csrf_token: Csrf) -> Response:
+    """Give a claimed task back to its lane's queue."""
+    check_csrf(signed, csrf_token)
+    service.unclaim(ctx, task_id, signed.user.login)
+    return back(f"/tasks/{task_id}", "unclaimed")
+
+
+@router.post("/tasks/{task_id}/reassign")
+def reassign(
+    task_id: int, ctx: Ctx, signed: Session, csrf_token: Csrf,
+    to: Annotated[str, Form(min_length=1, max_length=64)],
+    reason: Annotated[str, Form(min_length=1, max_length=2000)],
+) -> Response:  # fmt: skip
+    """A supervisor hands the task to another holder of its role, saying why."""
+    check_csrf(signed, csrf_token)
+    service.reassign(ctx, [task_id], to, signed.user.login, reason)
+    return back(f"/tasks/{task_id}", "reassigned")
 
 
 @router.post("/tasks/{task_id}/complete")

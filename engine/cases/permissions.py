@@ -18,7 +18,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from engine.accounts.users import UserView
-from engine.cases.status import CaseStatus, TaskNotOpen, TaskStatus
+from engine.cases.status import CaseNotActive, CaseStatus, TaskNotOpen, TaskStatus
 from engine.cases.views import CaseView, ProcessView, TaskView
 from engine.errors import Forbidden
 
@@ -165,6 +165,9 @@ def require(
             # taken, meanwhile: a conflict (exit 5, HTTP 409). Completing or giving back a
             # task someone else holds stays "not allowed" (exit 4, HTTP 403).
             raise TaskNotOpen(target.id, target.status, target.assignee or target.completed_by)
+        if isinstance(target, TaskView) and _held_up(user, action, target):
+            # Same reasoning for a case put on hold: the user's work waits, not forbidden.
+            raise CaseNotActive(target.case_id, target.case_status, f"{action} task {target.id}")
         raise Forbidden(user.login, what, _why(user, action, target))
 
 
@@ -175,6 +178,13 @@ def _moved_on(user: UserView, action: Action, task: TaskView) -> bool:
     taken = action == Action.CLAIM and task.status == TaskStatus.CLAIMED
     gone = task.status not in _OPEN
     return involved and task.case_status == CaseStatus.RUNNING and (taken or gone)
+
+
+def _held_up(user: UserView, action: Action, task: TaskView) -> bool:
+    if action not in (Action.CLAIM, Action.UNCLAIM, Action.COMPLETE, Action.SEND_BACK):
+        return False
+    involved = task.role in user.roles or user.login == task.assignee
+    return involved and task.case_status == CaseStatus.SUSPENDED and task.status in _OPEN
 
 
 def _why(

@@ -21,7 +21,6 @@ from sqlmodel import Session, col, or_, select
 from engine import bounds, clock
 from engine.accounts import users
 from engine.accounts.users import UnknownRole, UserView, get_user, known_roles
-from engine.bpmn.definitions import CompiledDefinition
 from engine.bpmn.expressions import DUE_AT
 from engine.cases import form_submission, runtime
 from engine.cases.deployment import compiled_row, startable_version
@@ -52,6 +51,7 @@ from engine.cases.views import (
     TaskView,
     case_state,
     case_view,
+    process_view,
     task_page,
     task_view,
     task_view_of,
@@ -93,7 +93,7 @@ def start(ctx: Prflow, process_key: str, data: Mapping[str, Any], actor: str) ->
         assert definition.id is not None
         data = form_submission.checked_start(session, definition, data)
         compiled = compiled_row(definition)
-        require(user, Action.START, ProcessView(definition.key, _lanes(compiled)))
+        require(user, Action.START, process_view(definition.key, compiled))
         dues = DueTimes(ctx, compiled, now)
         workflow = runtime.new_workflow(compiled, data, dues.resolver(), now)
         case = Case(
@@ -331,12 +331,18 @@ def process(ctx: Prflow, process_key: str) -> ProcessView:
     """The newest version of a process as the start permission sees it."""
     with read_session(ctx.db) as session:
         definition = startable_version(session, process_key)
-        return ProcessView(definition.key, _lanes(compiled_row(definition)))
+        return process_view(definition.key, compiled_row(definition))
 
 
 def list_users(ctx: Prflow) -> list[UserView]:
     with read_session(ctx.db) as session:
         return users.list_users(session)
+
+
+def has_cases(ctx: Prflow) -> bool:
+    """Whether any case was ever started (the demo plays its stories into an empty store)."""
+    with read_session(ctx.db) as session:
+        return session.exec(select(Case.id).limit(1)).first() is not None
 
 
 # --- reads -----------------------------------------------------------------------------
@@ -413,12 +419,6 @@ def task(ctx: Prflow, task_id: int, actor: str | None = None) -> TaskView:
 
 
 # --- internals -------------------------------------------------------------------------
-
-
-def _lanes(compiled: CompiledDefinition) -> frozenset[str]:
-    # Anyone of the process's lanes may start it: in several manuals the case is opened by
-    # the person who asks (P6's web PR officer) while another lane does the first step.
-    return frozenset(info.role for info in compiled.user_tasks.values())
 
 
 def _case_data(workflow: Any) -> dict[str, Any]:

@@ -26,7 +26,7 @@ from sqlalchemy import Select, case, func, or_
 from sqlmodel import Session, col, select
 
 from engine import bounds
-from engine.bpmn.definitions import compiled_for
+from engine.bpmn.definitions import CompiledDefinition, compiled_for
 from engine.cases.status import TaskStatus
 from engine.errors import InvalidInput, NotFound
 from engine.store.tables import Case, Definition, TaskRow
@@ -88,6 +88,12 @@ class ProcessView:
 
     key: str
     start_lanes: frozenset[str]
+
+
+def process_view(key: str, compiled: CompiledDefinition) -> ProcessView:
+    # Anyone of the process's lanes may start it: in several manuals the case is opened by
+    # the person who asks (P6's web PR officer) while another lane does the first step.
+    return ProcessView(key, frozenset(info.role for info in compiled.user_tasks.values()))
 
 
 @dataclass(frozen=True)

@@ -41,6 +41,12 @@ def claimed_task(ctx: Prflow) -> dict[str, Any]:
     return ids
 
 
+def suspended_case(ctx: Prflow) -> dict[str, Any]:
+    ids = ready_task(ctx)
+    service.suspend(ctx, ids["case_id"], "owner", "รอเอกสาร")
+    return ids
+
+
 def no_data(ctx: Prflow) -> dict[str, Any]:
     return {}
 
@@ -72,6 +78,12 @@ TABLE = [
         {"process": "website_posting", "data": {"title": "ข่าว"}}),
     Row("GET", "/api/v1/cases/{case_id}", CASE_READERS, ready_task),
     Row("GET", "/api/v1/cases/{case_id}/timeline", CASE_READERS, ready_task),
+    Row("POST", "/api/v1/cases/{case_id}/suspend", {"owner", "boss"}, ready_task,
+        {"reason": "รอเอกสาร"}),
+    Row("POST", "/api/v1/cases/{case_id}/resume", {"owner", "boss"}, suspended_case,
+        {"reason": "เอกสารครบ"}),
+    Row("POST", "/api/v1/cases/{case_id}/cancel", {"owner", "boss"}, ready_task,
+        {"reason": "ซ้ำกับเรื่องเดิม"}),
     Row("GET", "/api/v1/overdue", BOARDS | {"owner"}),
     Row("GET", "/api/v1/due-soon", BOARDS | {"owner"}),
     Row("GET", "/api/v1/reports/on-time", BOARDS | {"owner"}),

@@ -42,6 +42,35 @@ def test_starting_a_case_refuses_bad_input_and_wrong_people(api: Api) -> None:
     assert service.inbox(api.ctx, role="doh_it_officer") == []
 
 
+def test_suspend_resume_and_cancel_a_case_with_a_reason(api: Api) -> None:
+    case_id = service.start(api.ctx, "website_posting", {"title": "ข่าว"}, "malee").id
+    owner, somchai = api.client("owner"), api.client("somchai")
+    task_id = open_task(api.ctx, case_id).id
+    held = owner.post(f"/api/v1/cases/{case_id}/suspend", json={"reason": "รอเอกสาร"})
+    assert held.status_code == 200, held.text
+    assert held.json()["status"] == "suspended"
+    assert held.json()["actions"] == ["cancel", "resume", "view_case"]
+    assert somchai.post(f"/api/v1/tasks/{task_id}/claim").status_code == 409
+    again = owner.post(f"/api/v1/cases/{case_id}/suspend", json={"reason": "ซ้ำ"})
+    assert again.status_code == 409 and "suspended" in again.json()["detail"]
+    assert owner.post(f"/api/v1/cases/{case_id}/resume", json={"reason": ""}).status_code == 422
+    assert owner.post(f"/api/v1/cases/{case_id}/resume", json={"reason": "ครบ"}).status_code == 200
+    assert somchai.post(f"/api/v1/tasks/{task_id}/claim").status_code == 200
+    assert somchai.post(f"/api/v1/cases/{case_id}/cancel", json={"reason": "x"}).status_code == 403
+    gone = owner.post(f"/api/v1/cases/{case_id}/cancel", json={"reason": "ซ้ำกับเรื่องเดิม"})
+    assert gone.json()["status"] == "cancelled"
+    assert [t["status"] for t in gone.json()["tasks"]] == ["cancelled"]
+    timeline = owner.get(f"/api/v1/cases/{case_id}/timeline").json()
+    assert [e["type"] for e in timeline["entries"]][2:] == [
+        "case_suspended",
+        "case_resumed",
+        "task_claimed",
+        "case_cancelled",
+        "task_cancelled",
+    ]
+    assert owner.post("/api/v1/cases/999/cancel", json={"reason": "x"}).status_code == 404
+
+
 def test_deadline_boards_are_for_ops_supervisors_and_auditors(api: Api) -> None:
     service.start(api.ctx, "website_posting", {"title": "x"}, "malee")
     ops = api.client("ops")

@@ -38,7 +38,7 @@ REPO = Path(__file__).resolve().parents[2]
 WRITE_OLD_DATABASE = """
 import sys
 from freezegun import freeze_time
-from engine.cases import service
+from engine import service
 from engine.context import Prflow
 from engine.errors import Conflict
 from engine.settings import REPO_PROCESSES_DIR, Settings

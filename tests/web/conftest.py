@@ -32,8 +32,10 @@ PEOPLE = {
     "ops": ["ops"],
     "owner": ["process_owner"],
     "auditor": ["auditor"],
+    "somsri": ["doh_it_officer"],
+    "boss": ["supervisor"],  # supervises unit กพร., where every case here starts
 }
-SIGNING_IN = ("somchai", "malee", "ops")
+SIGNING_IN = ("somchai", "malee", "ops", "boss")
 PHONE = {"width": 390, "height": 844}
 
 

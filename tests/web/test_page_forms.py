@@ -117,3 +117,72 @@ def test_pages_name_roles_as_people_know_them(site: Site) -> None:
         inbox = officer.get("/").text
     assert "เจ้าหน้าที่งาน IT ของ กพร." in inbox
     assert "· doh_it_officer" not in inbox
+
+
+def test_people_start_cases_of_their_processes_from_the_start_page(site: Site) -> None:
+    with _client(site, "malee") as malee:
+        inbox = malee.get("/").text
+        assert 'href="/start"' in inbox
+        listed = malee.get("/start").text
+        assert 'href="/start/website_posting"' in listed
+        form = malee.get("/start/website_posting").text
+        token = _csrf(form)
+        started = malee.post("/start/website_posting",
+                             data={"csrf_token": token, "subject": "ข่าวสงกรานต์"})  # fmt: skip
+        assert started.status_code == 303
+        location = started.headers["location"]
+        assert re.fullmatch(r"/cases/\d+\?done=started", location)
+        case_id = int(location.split("/")[2].split("?")[0])
+        assert service.show(site.ctx, case_id).data == {"subject": "ข่าวสงกรานต์"}
+        assert "เริ่มเรื่องใหม่แล้ว" in malee.get(location).text
+        missing = malee.get("/start/no_such", headers={"accept": "text/html"})
+        assert missing.status_code == 404 and "website_posting" in missing.text
+        forged = malee.post("/start/website_posting", data={"csrf_token": "x", "subject": "y"})
+        assert forged.status_code == 403
+    passwords.set_password(site.ctx, "auditor", PASSWORD)
+    with _client(site, "auditor") as auditor:
+        assert 'href="/start"' not in auditor.get("/").text
+        assert 'href="/start/' not in auditor.get("/start").text
+        token = _csrf(auditor.get("/start").text)
+        refused = auditor.post("/start/website_posting", data={"csrf_token": token},
+                               headers={"accept": "text/html"})  # fmt: skip
+        assert refused.status_code == 404
+    assert len(service.inbox(site.ctx, role="doh_it_officer")) == 1
+
+
+def test_case_and_task_controls_follow_the_permission_function(site: Site) -> None:
+    case_id = service.start(site.ctx, "website_posting", {"title": "ข่าว"}, "malee").id
+    task_id = service.inbox(site.ctx, role="doh_it_officer")[0].id
+    service.claim(site.ctx, task_id, "somchai")
+    with _client(site, "somchai") as somchai:
+        assert 'id="manage-case"' not in somchai.get(f"/cases/{case_id}").text
+        task_page = somchai.get(f"/tasks/{task_id}").text
+        assert 'id="unclaim"' in task_page and 'id="reassign-form"' not in task_page
+        token = _csrf(task_page)
+        refused = somchai.post(f"/cases/{case_id}/cancel", data={"csrf_token": token,
+                               "reason": "x"}, headers={"accept": "text/html"})  # fmt: skip
+        assert refused.status_code == 403
+        back = somchai.post(f"/tasks/{task_id}/unclaim", data={"csrf_token": token})
+        assert back.headers["location"] == f"/tasks/{task_id}?done=unclaimed"
+    with _client(site, "boss") as boss:
+        case_page = boss.get(f"/cases/{case_id}").text
+        assert 'id="case-suspend"' in case_page and 'id="case-resume"' not in case_page
+        token = _csrf(case_page)
+        task_page = boss.get(f"/tasks/{task_id}").text
+        assert 'value="somsri"' in task_page and 'value="malee"' not in task_page
+        handover = {"csrf_token": token, "to": "somsri", "reason": "ลาป่วย"}
+        handed = boss.post(f"/tasks/{task_id}/reassign", data=handover)
+        assert handed.status_code == 303
+        assert service.task(site.ctx, task_id).assignee == "somsri"
+        no_reason = boss.post(f"/cases/{case_id}/suspend", data={"csrf_token": token,
+                              "reason": ""}, headers={"accept": "text/html"})  # fmt: skip
+        assert no_reason.status_code == 422
+        held = boss.post(f"/cases/{case_id}/suspend",
+                         data={"csrf_token": token, "reason": "รอเอกสาร"})  # fmt: skip
+        assert held.headers["location"] == f"/cases/{case_id}?done=suspended"
+        page = boss.get(held.headers["location"]).text
+        assert "พักเรื่องไว้" in page and 'id="case-resume"' in page
+        unknown = boss.post(f"/cases/{case_id}/archive",
+                            data={"csrf_token": token, "reason": "x"})  # fmt: skip
+        assert unknown.status_code in (404, 422)
+    assert service.show(site.ctx, case_id).status == "suspended"

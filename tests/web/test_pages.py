@@ -170,3 +170,38 @@ def test_english_switch_is_remembered(browser: Browser, site: Site) -> None:
     expect(page.get_by_role("heading", name="My inbox")).to_be_visible()
     page.get_by_role("link", name="เปลี่ยนเป็นภาษาไทย").click()
     expect(page.get_by_role("heading", name="งานของฉัน")).to_be_visible()
+
+
+def test_start_a_case_then_a_supervisor_hands_over_and_holds_it(
+    browser: Browser, site: Site
+) -> None:
+    """Start from the start page; the supervisor reassigns the first step and suspends the
+    case with a reason; the officer sees the case held; a phone shows it all without
+    sideways scrolling."""
+    starter = sign_in(browser, site, "malee")
+    starter.get_by_role("link", name="เริ่มเรื่องใหม่").click()
+    starter.get_by_role("link", name="การสื่อสารประชาสัมพันธ์ทางเว็บไซต์").click()
+    starter.get_by_label("ชื่อเรื่อง").fill("ข่าวเตือนภัยคลื่นความร้อน")
+    starter.get_by_role("button", name="เริ่มเรื่อง").click()
+    expect(starter.get_by_role("status")).to_have_text("เริ่มเรื่องใหม่แล้ว")
+    expect(starter.locator("#case-subject")).to_contain_text("ข่าวเตือนภัยคลื่นความร้อน")
+    case_id = int(starter.url.split("/cases/")[1].split("?")[0])
+    task_id = open_task(site.ctx, case_id).id
+
+    boss = sign_in(browser, site, "boss", phone=True)
+    boss.goto(f"{site.url}/tasks/{task_id}")
+    boss.get_by_label("มอบให้").select_option("somsri")
+    boss.locator("#reassign-reason").fill("สมชายลาป่วย")
+    boss.get_by_role("button", name="มอบหมายให้ผู้อื่น").click()
+    expect(boss.get_by_role("status")).to_have_text("มอบหมายงานแล้ว")
+    expect(boss.locator("p.meta")).to_contain_text("somsri")
+    _fits_a_phone(boss)
+    boss.goto(f"{site.url}/cases/{case_id}")
+    boss.get_by_label("เหตุผล (บันทึกไว้ในประวัติการตรวจสอบ)").fill("รอเอกสารจากกรม")
+    boss.get_by_role("button", name="พักเรื่อง").click()
+    expect(boss.get_by_role("status")).to_have_text("พักเรื่องแล้ว")
+    expect(boss.locator("p.meta .status")).to_have_text("พักเรื่องไว้")
+    expect(boss.get_by_role("button", name="ดำเนินเรื่องต่อ")).to_be_visible()
+    _fits_a_phone(boss)
+    screenshot(boss, "case-suspended-phone")
+    assert service.show(site.ctx, case_id).status == "suspended"
