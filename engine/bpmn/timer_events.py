@@ -278,10 +278,11 @@ def _run_repetition(waiting: Any, repetition: int, fire_at: datetime) -> None:
 def _drop_finished_repetitions(waiting: Any) -> None:
     """Forget earlier repetitions whose paths have run to their end.
 
-    They would stay in the case's saved state until the reminded task ends: 1,000 daily
-    reminders reaching an end event made it 1.5 MB. prflow's events are their history, and a
-    finished branch hands nothing on (its end event merges no data back). A path that holds
-    an embedded subprocess is kept: the subprocess is registered apart from the tree.
+    They would stay in the case's saved state until the reminded task ends: each daily
+    reminder reaching an end event added 1.5 KiB (``bench/cycles.py``). prflow's events are
+    their history, and a finished branch hands nothing on (its end event merges no data
+    back). A path that holds an embedded subprocess is kept: the subprocess is registered
+    apart from the tree.
     """
     workflow = waiting.workflow
     subprocesses = workflow.top_workflow.subprocesses
