@@ -7,7 +7,8 @@ then checks that the tasks the log says appeared (``task_ready``) did appear, in
 order and with the same roles, that the tasks it says vanished (``task_cancelled``) did
 vanish, and that the case ends where the log says. The k-th ``task_ready`` of the log is
 matched to the k-th task the replay makes ready, so a completion is applied to the task
-the log names (by id) even when the same step appears many times in a loop.
+the log names (by id) even when the same step appears many times in a loop. A cycle
+timer's (reminder's) firing must also be the repetition the log names, at its instant.
 
 The first divergence is returned as data (``Divergence``). A divergence means the log and
 the definition disagree: the log was altered, the definition version row was, or the
@@ -41,6 +42,7 @@ from engine.events.types import (
     TaskCompleted,
     TaskReady,
     TaskReassigned,
+    TimerFired,
 )
 from engine.store.db import read_session
 from engine.store.tables import Definition, Event
@@ -202,6 +204,7 @@ class _Replay:
         elif event.type == EventType.TIMER_FIRED:
             self.settle(event)
             self.step(event, lambda: self._fire_timers(event.at))
+            self.match_repetition(event)
         elif event.type == EventType.DUE_RECOMPUTED:
             self.move_timers(event)
 
@@ -304,6 +307,23 @@ class _Replay:
     def _fire_timers(self, at: datetime) -> None:
         # Timers fire only as of an explicit instant (engine.bpmn.timer_events): the logged one.
         runtime.fire_due_timers(self.workflow, at)
+
+    def match_repetition(self, event: LoggedEvent) -> None:
+        """A cycle timer's firing must be the repetition the log says, at its instant."""
+        body = event.body
+        if not isinstance(body, TimerFired) or body.repetition is None:
+            return
+        logged = (body.repetition, datetime.fromisoformat(body.fire_at))
+        fired = runtime.cycle_firings(self.workflow, body.element_id)
+        if logged not in fired:
+            found = ", ".join(f"repetition {r} due {at.isoformat()}" for r, at in sorted(fired))
+            raise self.diverged(
+                event.seq,
+                f"{body.element_id} repetition {body.repetition} due {body.fire_at}",
+                found or "no repetition fired",
+                f"the log says cycle timer {body.element_id} fired its repetition "
+                f"{body.repetition} here, the replay did not",
+            )
 
     def move_timers(self, event: LoggedEvent) -> None:
         """A sweep moved this task's due time after a calendar change: move its timers."""

@@ -28,6 +28,7 @@ import copy
 import hashlib
 import re
 from dataclasses import dataclass, field, replace
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -615,6 +616,18 @@ def _engine_rules(tree: Any, file_name: str) -> list[Problem]:
                 parse_safe(expression.text or "")
             except UnsafeExpression as err:
                 add(expression, f"{tag} is refused: {err}", "safe-expression")
+    for definition in tree.iter(f"{{{BPMN_NS}}}timerEventDefinition"):
+        if not any(
+            definition.find(f"{{{BPMN_NS}}}{tag}") is not None
+            for tag in ("timeDate", "timeDuration", "timeCycle")
+        ):
+            add(
+                definition.getparent(),
+                "the timer has no time, so it would never fire; give it a timeDuration "
+                "(PT4H), a timeDate with its offset, or, on a non-interrupting boundary "
+                "event, a timeCycle (R3/PT4H)",
+                "timer",
+            )
     for tag in ("timeDate", "timeDuration", "timeCycle"):
         for timer in tree.iter(f"{{{BPMN_NS}}}{tag}"):
             event = timer.getparent().getparent()
@@ -642,6 +655,9 @@ _TIMER_FORMS = (
 
 
 def _timer_problem(tag: str, text: str, event: Any) -> str | None:
+    if not text.strip("\"' "):
+        forms = _CYCLE_HELP if tag == "timeCycle" else f"write {_TIMER_FORMS}{DUE_AT}"
+        return f"the timer's {tag} is empty, so it would never fire; {forms}"
     if text == DUE_AT:
         if tag != "timeDate" or etree.QName(event).localname != "boundaryEvent":
             return (
@@ -650,12 +666,7 @@ def _timer_problem(tag: str, text: str, event: Any) -> str | None:
             )
         return None
     if tag == "timeCycle":
-        return (
-            f"cycle timer {text.strip(chr(34) + chr(39))!r} is not run yet (repeating "
-            "reminders); use a timeDuration on a non-interrupting boundary event for one "
-            "reminder, or the due property "
-            "for the time limit"
-        )
+        return _cycle_problem(text, event)
     try:
         tree = parse_safe(text)
     except UnsafeExpression:
@@ -679,4 +690,89 @@ def _timer_problem(tag: str, text: str, event: Any) -> str | None:
             TimerEventDefinition.get_datetime(value)
     except Exception as err:
         return f"timer value {value!r} is not valid ISO-8601 ({err})"
+    return None
+
+
+# A cron string: five to seven fields of digits, *, ?, ranges, lists and steps (Quartz/Spring).
+_CRON = re.compile(r"[\d*?/,LW#A-Z-]+(\s+[\d*?/,LW#A-Z-]+){4,6}")
+_CYCLE_HELP = (
+    "write an ISO-8601 repeating interval: R3/PT4H (three times, every 4 hours), "
+    "R/P1D (every day until the task is done) or R3/2026-06-08T09:00:00+07:00/PT4H"
+)
+
+
+def _cycle_problem(text: str, event: Any) -> str | None:
+    """A cycle timer runs as repeating reminders on a non-interrupting boundary event."""
+    kind = etree.QName(event).localname
+    shown = text.strip().strip("\"'")
+    if kind == "boundaryEvent" and event.get("cancelActivity", "true").strip() == "false":
+        where = None
+    elif kind == "boundaryEvent":
+        where = (
+            f"cycle timer {shown!r} is on an interrupting boundary event, which fires once and "
+            "ends the task it is attached to: untick 'Interrupting' (cancelActivity=\"false\") "
+            "for repeating reminders, or use a timeDuration or timeDate for a one-time escalation"
+        )
+    elif kind == "intermediateCatchEvent":
+        where = (
+            f"cycle timer {shown!r} is on an intermediate event, which waits once: use a "
+            "timeDuration (wait PT4H) or a timeDate there; repeating reminders belong on a "
+            "non-interrupting boundary event of the task to remind about"
+        )
+    elif kind == "startEvent":
+        where = (
+            f"cycle timer {shown!r} would start cases on a schedule by itself; prflow cases are "
+            "started by a person (prflow start): remove the timer from the start event"
+        )
+    else:
+        where = (
+            f"cycle timer {shown!r} is not run on a bpmn:{kind}; repeating reminders belong on a "
+            "non-interrupting boundary event"
+        )
+    try:
+        tree = parse_safe(text)
+    except UnsafeExpression:
+        tree = None
+    literal = getattr(tree, "body", None)
+    value = getattr(literal, "value", None)
+    if where:
+        return where
+    if not isinstance(value, str):
+        if _CRON.fullmatch(shown):
+            return (
+                f"cycle timer {shown!r} is a cron expression, which prflow does not read; "
+                f"{_CYCLE_HELP}"
+            )
+        if not re.match(r"R\d*/", shown):
+            return f"cycle timer {shown!r} is not a time prflow can read; {_CYCLE_HELP}"
+    try:
+        cycle = timer_events.parse_cycle(value if isinstance(value, str) else shown)
+    except ValueError as err:
+        return f"cycle timer {shown!r}: {err}"
+    if not isinstance(value, str):  # it parses, yet the dialect layer left it bare
+        return f"cycle timer {shown!r} is not a repeating interval prflow reads; {_CYCLE_HELP}"
+    if cycle.repetitions == 0:
+        return f"cycle timer {value!r} repeats 0 times, so it never fires; {_CYCLE_HELP}"
+    if cycle.repetitions is not None and cycle.repetitions > bounds.MAX_CYCLE_REPETITIONS:
+        return (
+            f"cycle timer {value!r} repeats {cycle.repetitions} times; at most "
+            f"{bounds.MAX_CYCLE_REPETITIONS} are run (R/... repeats until the task is done)"
+        )
+    least = bounds.MIN_CYCLE_INTERVAL
+    if cycle.interval < least:
+        return (
+            f"cycle timer {value!r} repeats every {cycle.interval.total_seconds():g} s; "
+            f"reminders repeat no more often than every {least.total_seconds() / 60:g} "
+            "minute(s) (PT1M), and a person needs hours (PT4H) or days (P1D)"
+        )
+    if cycle.interval > timedelta(days=bounds.MAX_LIMIT_DAYS):
+        return (
+            f"cycle timer {value!r} repeats only every {cycle.interval.days} days; "
+            f"at most {bounds.MAX_LIMIT_DAYS} days apart"
+        )
+    if cycle.start is not None:
+        try:
+            bounds.check_instant(cycle.start, f"the first instant of cycle timer {value!r}")
+        except InvalidInput as err:
+            return str(err)
     return None

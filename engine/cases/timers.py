@@ -7,7 +7,11 @@
   *strictly* past ``now``, as SpiffWorkflow's own ``has_fired`` has it; it decides against
   ``now``, not the wall clock (``engine.bpmn.timer_events``), so one pass is one instant. Each
   fired timer is logged as a ``timer_fired`` event; the follow-up tasks it opens are
-  mirrored into task rows by ``stepping.mirror_and_save``.
+  mirrored into task rows by ``stepping.mirror_and_save``. A cycle timer (a reminder,
+  ``R3/PT4H``) logs one event per firing with its repetition number; its ``pending_timer``
+  row then moves to the next repetition, and goes after the last one or when the reminded
+  task ends. Repetitions that fell due while no sweep ran fire as **one** firing (the
+  latest, with ``missed`` counting the others; ``engine.bpmn.timer_events``).
 - **Recompute due times after a calendar change.** A running case remembers the calendar
   fingerprint its due times were computed with. When ``ctx.calendar.fingerprint`` differs,
   the open tasks' ``due_at`` are recomputed from their ``created_at`` (the instant they
@@ -70,6 +74,7 @@ class FiredTimer:
     element_id: str
     spiff_task_id: str
     fire_at: datetime
+    repetition: int | None = None  # a cycle timer's repetition, counting from 1
 
 
 @dataclass(frozen=True)
@@ -221,10 +226,15 @@ def _fire(session: Session, case: Case, workflow: Any, now: datetime) -> list[Fi
     fired: list[FiredTimer] = []
     for timer in waiting:
         spiff_task = runtime.find_task(workflow, timer.spiff_task_id)
+        if spiff_task is None:
+            continue
+        # A cycle timer stays waiting between repetitions: it fired if its count moved on.
+        cycle = runtime.cycle_fired(spiff_task, timer) if timer.repetition is not None else None
         # A timer also leaves WAITING when it is cancelled (its task was interrupted or
         # completed); only a timer that fired went on to run.
-        if spiff_task is None or not runtime.has_run(spiff_task):
+        if cycle is None and (timer.repetition is not None or not runtime.has_run(spiff_task)):
             continue
+        fire_at = cycle.fire_at if cycle is not None else timer.fire_at
         # A boundary timer belongs to the task it is attached to; an intermediate one to none.
         attached = runtime.attached_task(spiff_task) if runtime.is_boundary(spiff_task) else None
         row = (
@@ -238,14 +248,24 @@ def _fire(session: Session, case: Case, workflow: Any, now: datetime) -> list[Fi
             TimerFired(
                 element_id=timer.element_id,
                 spiff_task_id=timer.spiff_task_id,
-                fire_at=timer.fire_at.isoformat(),
+                fire_at=fire_at.isoformat(),
                 attached_to=runtime.element_id(attached) if attached is not None else None,
+                repetition=cycle.repetition if cycle is not None else None,
+                missed=cycle.missed if cycle is not None else 0,
             ),
             at=now,
             actor=SWEEP_ACTOR,
             task_id=row.id if row is not None else None,
         )
-        fired.append(FiredTimer(case.id, timer.element_id, timer.spiff_task_id, timer.fire_at))
+        fired.append(
+            FiredTimer(
+                case.id,
+                timer.element_id,
+                timer.spiff_task_id,
+                fire_at,
+                cycle.repetition if cycle is not None else None,
+            )
+        )
     return fired
 
 

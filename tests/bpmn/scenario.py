@@ -3,6 +3,9 @@
 The second run does what separate CLI commands do: after each step the state is saved,
 the definition compiled afresh (a new process has no parsed spec yet) and the state
 restored onto it. A scenario passes only if both runs end in the same state.
+
+A step is ``(element_id, data)`` (complete the first ready task of that element) or
+``Sweep(at)``: the timer sweep as of ``at``, which later steps then happen at.
 """
 
 from __future__ import annotations
@@ -30,6 +33,18 @@ class Outcome:
     done: tuple[str, ...]  # element ids of the user tasks completed, in order
     open: tuple[str, ...]  # element ids of the user tasks still ready
     data: Mapping[str, Any]
+    # (element id, next fire instant, repetition of a cycle) of each waiting timer
+    timers: tuple[tuple[str, str, int | None], ...] = ()
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """A scenario step: fire the timers due strictly before ``at``."""
+
+    at: datetime
+
+
+Step = tuple[str, Mapping[str, Any]] | Sweep
 
 
 def compile_fresh(path: Path) -> CompiledDefinition:
@@ -43,7 +58,7 @@ def no_due(_task: object) -> str:
 def run(
     path: Path,
     start: Mapping[str, Any],
-    steps: Sequence[tuple[str, Mapping[str, Any]]],
+    steps: Sequence[Step],
     restore_between: bool,
 ) -> Outcome:
     """Start a case with ``start`` data, then complete, for each step, the first ready
@@ -51,15 +66,21 @@ def run(
     compiled = compile_fresh(path)
     workflow = runtime.new_workflow(compiled, start, no_due, NOW)
     done: list[str] = []
-    for element_id, data in steps:
+    now = NOW
+    for step in steps:
         if restore_between:
             state = runtime.serialize(workflow)
             compiled = compile_fresh(path)
             workflow = runtime.restore(state, compiled, no_due)
+        if isinstance(step, Sweep):
+            now = step.at
+            runtime.fire_due_timers(workflow, now)
+            continue
+        element_id, data = step
         open_now = runtime.ready_user_tasks(workflow)
         ready = [t for t in open_now if t.task_spec.bpmn_id == element_id]
         assert ready, (element_id, [t.task_spec.bpmn_id for t in open_now])
-        runtime.complete_task(workflow, str(ready[0].id), data, NOW)
+        runtime.complete_task(workflow, str(ready[0].id), data, now)
         done.append(element_id)
     if restore_between:
         workflow = runtime.restore(runtime.serialize(workflow), compile_fresh(path), no_due)
@@ -69,12 +90,16 @@ def run(
         done=tuple(done),
         open=tuple(sorted(t.task_spec.bpmn_id for t in runtime.ready_user_tasks(workflow))),
         data=dict(final),
+        timers=tuple(
+            sorted(
+                (t.element_id, t.fire_at.isoformat(), t.repetition)
+                for t in runtime.waiting_timers(workflow)
+            )
+        ),
     )
 
 
-def run_both(
-    path: Path, start: Mapping[str, Any], steps: Sequence[tuple[str, Mapping[str, Any]]]
-) -> Outcome:
+def run_both(path: Path, start: Mapping[str, Any], steps: Sequence[Step]) -> Outcome:
     """The outcome of the scenario, after proving the live and restored runs agree."""
     live = run(path, start, steps, restore_between=False)
     restored = run(path, start, steps, restore_between=True)
