@@ -163,3 +163,41 @@ def test_an_escalation_is_caught_like_an_error(tmp_path: Path) -> None:
     path.write_text(text, encoding="utf-8")
     outcome = run_both(path, {}, [("Activity_0in", {"bad": True}), ("Activity_0fix", {})])
     assert outcome.completed and "Activity_0after" not in outcome.done
+
+
+CALLER = DIAGRAMS / "camunda7_call_release.bpmn"
+CALLED = DIAGRAMS / "bpmnio_called_review.bpmn"
+DRAFT, REVIEW, PUBLISH = "Activity_0draftc", "Activity_0ioreview", "Activity_0publish"
+
+
+def test_a_call_activity_runs_the_called_process_then_goes_on_with_its_data() -> None:
+    steps = [
+        (DRAFT, {"headline": "ข่าว"}),
+        (REVIEW, {"decision": "approve"}),
+        (PUBLISH, {"url": "https://example.go.th/1"}),
+    ]
+    outcome = run_both(CALLER, {"title": "t"}, steps, called=[CALLED])
+    assert outcome.completed and outcome.done == (DRAFT, REVIEW, PUBLISH)
+    # Case data went into the called process and its decision came back out.
+    assert outcome.data == {
+        "title": "t", "headline": "ข่าว", "decision": "approve", "url": "https://example.go.th/1",
+    }  # fmt: skip
+
+
+def test_a_revise_loop_calls_the_process_again() -> None:
+    steps = [
+        (DRAFT, {"headline": "a"}), (REVIEW, {"decision": "revise"}),
+        (DRAFT, {"headline": "b"}), (REVIEW, {"decision": "approve"}), (PUBLISH, {}),
+    ]  # fmt: skip
+    outcome = run_both(CALLER, {}, steps, called=[CALLED])
+    assert outcome.completed and outcome.data["headline"] == "b"
+
+
+def test_the_refused_end_is_reached_after_the_called_process() -> None:
+    outcome = run_both(CALLER, {}, [(DRAFT, {}), (REVIEW, {"decision": "refuse"})], called=[CALLED])
+    assert outcome.completed and PUBLISH not in outcome.done
+
+
+def test_a_case_waits_in_the_called_process_across_a_restore() -> None:
+    outcome = run_both(CALLER, {}, [(DRAFT, {"headline": "h"})], called=[CALLED])
+    assert not outcome.completed and outcome.open == (REVIEW,)
