@@ -201,3 +201,25 @@ def test_the_refused_end_is_reached_after_the_called_process() -> None:
 def test_a_case_waits_in_the_called_process_across_a_restore() -> None:
     outcome = run_both(CALLER, {}, [(DRAFT, {"headline": "h"})], called=[CALLED])
     assert not outcome.completed and outcome.open == (REVIEW,)
+
+
+def test_the_called_process_data_inputs_and_outputs_limit_what_passes(tmp_path: Path) -> None:
+    """With BPMN data inputs/outputs on the called process, only those pass (SpiffWorkflow)."""
+    io = (
+        '<bpmn:ioSpecification id="IO_review">'
+        '<bpmn:dataInput id="headline" name="headline" />'
+        '<bpmn:dataOutput id="decision" name="decision" />'
+        "<bpmn:inputSet id=\"In_review\"><bpmn:dataInputRefs>headline</bpmn:dataInputRefs>"
+        "</bpmn:inputSet><bpmn:outputSet id=\"Out_review\">"
+        "<bpmn:dataOutputRefs>decision</bpmn:dataOutputRefs></bpmn:outputSet>"
+        "</bpmn:ioSpecification>"
+    )
+    text = CALLED.read_text(encoding="utf-8")
+    text = text.replace('<bpmn:laneSet id="LaneSet_io_called_review">',
+                        io + '<bpmn:laneSet id="LaneSet_io_called_review">')  # fmt: skip
+    called = tmp_path / CALLED.name
+    called.write_text(text, encoding="utf-8")
+    steps = [(DRAFT, {"headline": "h"}), (REVIEW, {"decision": "refuse", "note": "n"})]
+    outcome = run_both(CALLER, {"title": "t"}, steps, called=[called])
+    assert outcome.completed
+    assert outcome.data == {"title": "t", "headline": "h", "decision": "refuse"}  # no "note"
