@@ -68,9 +68,7 @@ def run(
         runtime.complete_task(workflow, str(ready[0].id), data, NOW)
         done.append(element_id)
     if restore_between:
-        workflow = runtime.restore(
-            runtime.serialize(workflow), compile_fresh(path, called), no_due
-        )
+        workflow = runtime.restore(runtime.serialize(workflow), compile_fresh(path, called), no_due)
     final = workflow.last_task.data if runtime.is_completed(workflow) else workflow.data
     return Outcome(
         completed=runtime.is_completed(workflow),

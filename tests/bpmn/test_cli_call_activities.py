@@ -15,19 +15,30 @@ import pytest
 from typer.testing import CliRunner
 
 from cli.main import app
-from tests.bpmn.test_cli_diagrams import (  # noqa: F401  (prflow is a fixture)
-    DIAGRAMS,
-    Prflow,
-    complete,
-    ok,
-    open_tasks,
-    prflow,
-    status,
-)
+from engine.bpmn import definitions
+from tests.bpmn.test_cli_diagrams import DIAGRAMS, PEOPLE, Prflow, complete, ok, open_tasks, status
 
 CALLER = DIAGRAMS / "camunda7_call_release.bpmn"
 CALLED = DIAGRAMS / "bpmnio_called_review.bpmn"
 DRAFT, REVIEW, PUBLISH = "Activity_0draftc", "Activity_0ioreview", "Activity_0publish"
+
+
+@pytest.fixture
+def prflow(database_url: str) -> Prflow:
+    """``prflow ARGS`` on a fresh database with the people of ``test_cli_diagrams``."""
+
+    def invoke(*args: str) -> tuple[int, str, str]:
+        definitions._COMPILED.clear()  # a separate command parses the definitions again
+        result = CliRunner().invoke(app, list(args), env={"PRFLOW_DATABASE_URL": database_url})
+        assert result.exception is None or isinstance(result.exception, SystemExit), (
+            result.exception
+        )
+        return result.exit_code, result.stdout, result.stderr
+
+    assert invoke("db", "upgrade")[0] == 0
+    for login, role in PEOPLE.items():
+        assert invoke("users", "add", login, "--role", role)[0] == 0
+    return invoke
 
 
 def deploy_pair(prflow: Prflow) -> None:
@@ -86,7 +97,9 @@ def test_a_running_case_keeps_the_called_version_it_started_with(
     newer = tmp_path / "bpmnio_called_review.bpmn"
     newer.write_text(text, encoding="utf-8")
     (tmp_path / "forms").symlink_to(DIAGRAMS / "forms")
-    assert "io_called_review v2" in ok(prflow, "deploy", str(newer), "--executable", "--as", "owner")
+    assert "io_called_review v2" in ok(
+        prflow, "deploy", str(newer), "--executable", "--as", "owner"
+    )
     new = ok(prflow, "start", "c7_call_release", "--as", "pr").strip()
 
     for case in (old, new):
@@ -131,7 +144,10 @@ def edited(tmp_path: Path, source: Path, *replacements: tuple[str, str]) -> Path
     return path
 
 
-CALL_LINE = '<bpmn:callActivity id="Activity_0callrv" name="ผู้อำนวยการตรวจข่าว" calledElement="io_called_review" camunda:calledElementBinding="latest">'
+CALL_LINE = (
+    '<bpmn:callActivity id="Activity_0callrv" name="ผู้อำนวยการตรวจข่าว" '
+    'calledElement="io_called_review" camunda:calledElementBinding="latest">'
+)
 
 
 def test_validate_alone_names_the_call_to_a_process_not_given(tmp_path: Path) -> None:
@@ -149,7 +165,7 @@ def test_a_call_cycle_is_refused_at_the_call(tmp_path: Path) -> None:
     text = text.replace(
         '<bpmn:userTask id="Activity_0ioreview"',
         '<bpmn:callActivity id="Activity_0back" name="ส่งกลับ" calledElement="c7_call_release">'
-        '<bpmn:incoming>Flow_0io1</bpmn:incoming><bpmn:outgoing>Flow_0back</bpmn:outgoing>'
+        "<bpmn:incoming>Flow_0io1</bpmn:incoming><bpmn:outgoing>Flow_0back</bpmn:outgoing>"
         '</bpmn:callActivity><bpmn:userTask id="Activity_0ioreview"',
     ).replace('targetRef="Activity_0ioreview"', 'targetRef="Activity_0back"')
     called.write_text(text, encoding="utf-8")

@@ -209,8 +209,8 @@ def test_the_called_process_data_inputs_and_outputs_limit_what_passes(tmp_path: 
         '<bpmn:ioSpecification id="IO_review">'
         '<bpmn:dataInput id="headline" name="headline" />'
         '<bpmn:dataOutput id="decision" name="decision" />'
-        "<bpmn:inputSet id=\"In_review\"><bpmn:dataInputRefs>headline</bpmn:dataInputRefs>"
-        "</bpmn:inputSet><bpmn:outputSet id=\"Out_review\">"
+        '<bpmn:inputSet id="In_review"><bpmn:dataInputRefs>headline</bpmn:dataInputRefs>'
+        '</bpmn:inputSet><bpmn:outputSet id="Out_review">'
         "<bpmn:dataOutputRefs>decision</bpmn:dataOutputRefs></bpmn:outputSet>"
         "</bpmn:ioSpecification>"
     )
