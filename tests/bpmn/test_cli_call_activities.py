@@ -12,10 +12,12 @@ import json
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text as sql
 from typer.testing import CliRunner
 
 from cli.main import app
 from engine.bpmn import definitions
+from engine.store.db import connect
 from tests.bpmn.test_cli_diagrams import DIAGRAMS, PEOPLE, Prflow, complete, ok, open_tasks, status
 
 CALLER = DIAGRAMS / "camunda7_call_release.bpmn"
@@ -87,7 +89,7 @@ def test_a_camunda7_process_calls_a_bpmn_io_process_to_every_end(
 
 
 def test_a_running_case_keeps_the_called_version_it_started_with(
-    prflow: Prflow, tmp_path: Path
+    prflow: Prflow, tmp_path: Path, database_url: str
 ) -> None:
     deploy_pair(prflow)
     old = ok(prflow, "start", "c7_call_release", "--as", "pr").strip()
@@ -121,6 +123,15 @@ def test_a_running_case_keeps_the_called_version_it_started_with(
     replayed = ok(prflow, "audit", "replay", "--all")
     assert replayed.count(": ok") == 2, replayed
     ok(prflow, "audit", "verify", "--deep")
+    # The pins are evidence too: a row changed behind the log is caught by the deep check.
+    db = connect(database_url)
+    with db.begin() as connection:
+        connection.execute(
+            sql("UPDATE process_case SET called_versions = '' WHERE id = :id"), {"id": int(old)}
+        )
+    db.dispose()
+    code, out, err = prflow("audit", "verify", "--deep")
+    assert code == 6 and "called_versions" in out + err
 
 
 def validate(tmp_path: Path, *files: Path) -> tuple[int, str]:
