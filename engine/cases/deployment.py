@@ -40,6 +40,7 @@ from engine.bpmn.definitions import (
     compiled_for,
     composed,
     read_source,
+    source_from_bytes,
     validate,
 )
 from engine.cases.permissions import Action, require
@@ -126,8 +127,11 @@ def _validate(
             )
         keys[source.key] = source.file_name
         valid.append((source, compiled))
-    if any(node.calls for _, node in nodes) or not offline:
-        problems += _call_problems(nodes, _deployed(ctx, offline))
+    calling = any(node.calls for _, node in nodes)
+    if calling or not offline:  # deploy: a deployed caller may reach a process of the batch
+        deployed = _deployed(ctx, offline)
+        if calling or any(node.calls for node in (deployed or {}).values()):
+            problems += _call_problems(nodes, deployed)
     if problems:
         raise InvalidDefinition(problems)
     return valid, forms
@@ -144,15 +148,27 @@ def _deployed(ctx: Prflow, offline: bool) -> dict[str, CallNode] | None:
             found: dict[str, CallNode] = {}
             for key in sorted(set(session.exec(select(Definition.key)).all())):
                 try:
-                    compiled = compiled_row(startable_version(session, key))
+                    row = startable_version(session, key)
                 except Conflict:  # every version withdrawn: a call would still name it
-                    compiled = compiled_row(require_latest(session, key))
-                found[key] = CallNode(key, compiled.calls, frozenset(compiled.user_tasks))
+                    row = require_latest(session, key)
+                found[key] = _node_of(row)
             return found
     except SQLAlchemyError:
         if not offline:
             raise
         return None
+
+
+def _node_of(row: Definition) -> CallNode:
+    """A deployed version's calls and step ids, read from its XML (no SpiffWorkflow parse)."""
+    node = _NODES.get(row.sha256)
+    if node is None:
+        source = source_from_bytes(row.xml.encode("utf-8"), row.file_name, executable=True)
+        node = _NODES[row.sha256] = call_node(source)
+    return node
+
+
+_NODES: dict[str, CallNode] = {}
 
 
 def _call_problems(
