@@ -231,3 +231,26 @@ def test_a_step_id_used_in_both_processes_is_refused(tmp_path: Path) -> None:
     code, err = validate(tmp_path, edited(tmp_path, CALLER), called)
     assert code == 2 and f"user task id {DRAFT!r} is used in both" in err
     assert "[Activity_0callrv]" in err
+
+
+def test_deploy_checks_a_new_called_version_against_the_deployed_callers(
+    prflow: Prflow, tmp_path: Path
+) -> None:
+    deploy_pair(prflow)
+    calls_back = edited(
+        tmp_path, CALLED,
+        ('<bpmn:userTask id="Activity_0ioreview"',
+         '<bpmn:callActivity id="Activity_0back" name="ส่งกลับ" calledElement="c7_call_release">'
+         "<bpmn:incoming>Flow_0io1</bpmn:incoming><bpmn:outgoing>Flow_0back</bpmn:outgoing>"
+         '</bpmn:callActivity><bpmn:userTask id="Activity_0ioreview"'),
+        ('targetRef="Activity_0ioreview"', 'targetRef="Activity_0back"'),
+    )  # fmt: skip
+    code, _, err = prflow("deploy", str(calls_back), "--executable", "--as", "owner")
+    assert code == 2 and "[Activity_0back] 'ส่งกลับ'" in err
+    assert "call cycle: io_called_review calls c7_call_release calls io_called_review" in err
+    same_id = edited(tmp_path, CALLED, ("Activity_0ioreview", DRAFT))
+    code, _, err = prflow("deploy", str(same_id), "--executable", "--as", "owner")
+    assert code == 2 and f"user task id {DRAFT!r} is used in both" in err
+    assert "[io_called_review]" in err
+    versions = json.loads(ok(prflow, "versions", "io_called_review", "--json"))
+    assert [v["version"] for v in versions] == [1]  # nothing stored
