@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from engine.cases import runtime
 from engine.cases.runtime import StepFailed
-from tests.bpmn.scenario import run, run_both
+from tests.bpmn.scenario import NOW, compile_fresh, no_due, run, run_both
 
 DIAGRAMS = Path(__file__).parent / "diagrams"
 C7 = DIAGRAMS / "camunda7_release_review.bpmn"
@@ -223,3 +224,17 @@ def test_the_called_process_data_inputs_and_outputs_limit_what_passes(tmp_path: 
     outcome = run_both(CALLER, {"title": "t"}, steps, called=[called])
     assert outcome.completed
     assert outcome.data == {"title": "t", "headline": "h", "decision": "refuse"}  # no "note"
+
+
+def test_a_finished_call_is_dropped_so_the_saved_state_stays_small_across_loops() -> None:
+    compiled = compile_fresh(CALLER, [CALLED])
+    workflow = runtime.new_workflow(compiled, {}, no_due, NOW)
+    sizes = []
+    for _ in range(4):
+        for data in ({"headline": "h"}, {"decision": "revise"}):
+            [task] = runtime.ready_user_tasks(workflow)
+            runtime.complete_task(workflow, str(task.id), data, NOW)
+            workflow = runtime.restore(runtime.serialize(workflow), compiled, no_due)
+        sizes.append(len(runtime.serialize(workflow)))
+    assert not workflow.subprocesses
+    assert max(sizes) - min(sizes) < 100, sizes  # no round of the loop is kept
