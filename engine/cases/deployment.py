@@ -195,7 +195,7 @@ def _call_problems(
                     "look for it deployed); validate the called process's file together with "
                     "this one"
                 )
-                known = ", ".join(sorted(graph)) or "none"
+                known = ", ".join(sorted(set(graph) - {node.key})) or "none"
                 problem(f"calls process {call.called!r}, which {where} (known: {known})",
                         "call-target")  # fmt: skip
                 continue
