@@ -238,3 +238,23 @@ def test_a_finished_call_is_dropped_so_the_saved_state_stays_small_across_loops(
         sizes.append(len(runtime.serialize(workflow)))
     assert not workflow.subprocesses
     assert max(sizes) - min(sizes) < 100, sizes  # no round of the loop is kept
+
+
+def test_a_multi_instance_call_activity_runs_the_called_process_once_per_item(
+    tmp_path: Path,
+) -> None:
+    text = CALLER.read_text(encoding="utf-8").replace(
+        "      <bpmn:outgoing>Flow_0c3</bpmn:outgoing>\n    </bpmn:callActivity>",
+        "      <bpmn:outgoing>Flow_0c3</bpmn:outgoing>\n"
+        "      <bpmn:multiInstanceLoopCharacteristics"
+        ' camunda:collection="${reviewers}" camunda:elementVariable="reviewer" />\n'
+        "    </bpmn:callActivity>",
+    )
+    caller = tmp_path / CALLER.name
+    caller.write_text(text, encoding="utf-8")
+    review = (REVIEW, {"decision": "approve"})
+    outcome = run_both(
+        caller, {"reviewers": ["a", "b"]}, [(DRAFT, {}), review, review, (PUBLISH, {})],
+        called=[CALLED],
+    )  # fmt: skip
+    assert outcome.completed and outcome.done.count(REVIEW) == 2
