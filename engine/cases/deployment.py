@@ -442,6 +442,18 @@ def compiled_case(session: Session, row: Definition, pins: Mapping[str, int]) ->
     return composed(compiled_row(row), called)
 
 
+def step_forms(
+    session: Session, row: Definition, pins: Mapping[str, int], element_id: str
+) -> FormCatalogue:
+    """The forms deployed with the version a case's step belongs to: the case's own, or the
+    pinned called version that has the step (ids are unique within one call tree)."""
+    if element_id not in compiled_row(row).user_tasks:
+        for each in called_rows(session, pins).values():
+            if element_id in compiled_row(each).user_tasks:
+                return forms_of(each)
+    return forms_of(row)
+
+
 def case_forms(session: Session, row: Definition, pins: Mapping[str, int]) -> FormCatalogue:
     """The forms a case's tasks are checked against: its version's, then the called ones'."""
     own = forms_of(row)

@@ -25,13 +25,13 @@ from engine.bpmn.definitions import CompiledDefinition
 from engine.bpmn.expressions import DUE_AT
 from engine.cases import form_submission, runtime
 from engine.cases.deployment import (
-    case_forms,
     compiled_case,
     compiled_row,
     pin_called,
     pins_of,
     pins_text,
     startable_version,
+    step_forms,
 )
 from engine.cases.permissions import Action, require
 from engine.cases.status import (
@@ -188,9 +188,9 @@ def complete(
             raise StaleCase(row.case_id, expected_version, case.lock_version)
         definition = _definition(ctx, session, case.definition_id)
         pins = pins_of(case.called_versions)
-        # Checked against the version's own forms (and the pinned called versions') before
-        # anything is stepped.
-        forms = case_forms(session, definition, pins)
+        # Checked against the forms of the step's own version (the case's, or a called
+        # version pinned with it) before anything is stepped.
+        forms = step_forms(session, definition, pins, row.element_id)
         data = form_submission.checked(session, forms, row.form, row.case_id, data)
         compiled = compiled_case(session, definition, pins)
         dues = DueTimes(ctx, compiled, now)
