@@ -24,5 +24,5 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("process_case") as batch:
-        batch.drop_column("called_versions")
+    # Not batch mode: recreating process_case on SQLite would trip the task rows' foreign keys.
+    op.drop_column("process_case", "called_versions")
