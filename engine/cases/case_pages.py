@@ -158,11 +158,13 @@ def diagram(ctx: Prflow, case_id: int, now: datetime) -> Diagram:
             raise NotFound("case", case_id, "see the cases in your inbox")
         definition = session.get(Definition, case.definition_id)
         rows = session.exec(select(TaskRow).where(TaskRow.case_id == case_id)).all()
-    assert definition is not None  # a case always has its definition (foreign key)
-    done = {r.element_id for r in rows if r.status == "completed"}
-    current = {r.element_id for r in rows if r.status in ("ready", "claimed")}
+        assert definition is not None  # a case always has its definition (foreign key)
+        shown = _shown_as(definition, called_rows(session, pins_of(case.called_versions)))
+    done = {shown.get(r.element_id, r.element_id) for r in rows if r.status == "completed"}
+    current = {shown.get(r.element_id, r.element_id) for r in rows
+               if r.status in ("ready", "claimed")}  # fmt: skip
     overdue = {
-        r.element_id
+        shown.get(r.element_id, r.element_id)
         for r in rows
         if r.status in ("ready", "claimed") and r.due_at is not None and r.due_at < now
     }
@@ -171,6 +173,24 @@ def diagram(ctx: Prflow, case_id: int, now: datetime) -> Diagram:
     taken = _flows_between(tree, visited)
     done |= visited - current
     return Diagram(definition.xml, frozenset(done), frozenset(current), frozenset(overdue), taken)
+
+
+def _shown_as(root: Definition, called: dict[str, Definition]) -> dict[str, str]:
+    """Each step of a called process, by the call activity of the case's diagram that runs
+    it (the diagram shows the caller only; a called process's steps light its call)."""
+    shown: dict[str, str] = {}
+    for call in compiled_row(root).calls:
+        stack, seen = [call.called], set()
+        while stack:
+            key = stack.pop()
+            if key in seen or key not in called:
+                continue
+            seen.add(key)
+            compiled = compiled_row(called[key])
+            for element_id in compiled.user_tasks:
+                shown.setdefault(element_id, call.element_id)
+            stack.extend(each.called for each in compiled.calls)
+    return shown
 
 
 def _path(tree: Any, steps: set[str], *, finished: bool) -> set[str]:

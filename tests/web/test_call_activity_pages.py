@@ -5,11 +5,12 @@ and the case page names the called step."""
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 import httpx
 
 from engine.accounts import passwords
-from engine.cases import deployment, service
+from engine.cases import case_pages, deployment, service
 from tests.bpmn.test_cli_call_activities import CALLED, CALLER, DRAFT, REVIEW
 from tests.factories import add_people
 from tests.web.conftest import PASSWORD, Site
@@ -31,6 +32,9 @@ def test_a_called_step_is_worked_on_its_task_page(site: Site) -> None:
     service.complete(ctx, draft.id, {"headline": "ข่าวเด่น"}, "pr")
     [review] = [t for t in service.show(ctx, case.id).tasks if t.status == "ready"]
     assert review.element_id == REVIEW
+    # The case's diagram is the caller's: the open called step lights its call activity.
+    lit = case_pages.diagram(ctx, case.id, datetime.now(UTC))
+    assert "Activity_0callrv" in lit.current and DRAFT in lit.done
 
     with httpx.Client(base_url=site.url, follow_redirects=False) as client:
         token = _csrf(client.get("/sign-in").text)
@@ -51,3 +55,5 @@ def test_a_called_step_is_worked_on_its_task_page(site: Site) -> None:
         case_page = client.get(f"/cases/{case.id}")
         assert case_page.status_code == 200 and "ตรวจข่าว" in case_page.text
     assert service.show(ctx, case.id).status == "completed"
+    lit = case_pages.diagram(ctx, case.id, datetime.now(UTC))
+    assert {"Activity_0callrv", "Event_0refused"} <= lit.done and not lit.current
