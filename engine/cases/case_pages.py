@@ -4,7 +4,7 @@
   the diagram's next gateway reads from the step's data (``decision == "ok"`` / ``"fix"``),
   so a form can offer exactly the branches the process has.
 - ``diagram``: a case's BPMN XML with its steps sorted into done, current and overdue, for
-  a viewer to highlight the path taken.
+  a viewer to highlight the path taken (a called process's steps light their call activity).
 - ``sent_back``: the reason a step came back, read from the completed step that sent it.
 - ``task_form``: the form deployed with the task's version, for the page to render.
 
