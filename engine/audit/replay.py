@@ -1,6 +1,7 @@
 """Replaying a case from its log, and the state of a case at a past instant.
 
-**Replay** rebuilds a case from its start on its pinned definition version, in a fresh
+**Replay** rebuilds a case from its start on its pinned definition version (with the
+called processes' versions its ``case_started`` event pinned), in a fresh
 SpiffWorkflow instance, by re-applying what the log recorded: the case data of
 ``case_started``, the form data of every ``task_completed`` and the firing of timers. It
 then checks that the tasks the log says appeared (``task_ready``) did appear, in the same
@@ -31,7 +32,7 @@ from engine.audit.case_log import LoggedEvent, case_events
 from engine.bpmn.definitions import CompiledDefinition
 from engine.bpmn.expressions import DueResolver
 from engine.cases import runtime
-from engine.cases.deployment import compiled_row
+from engine.cases.deployment import compiled_case
 from engine.cases.stepping import due_resolver
 from engine.context import Prflow
 from engine.errors import EngineError, NotFound
@@ -103,7 +104,9 @@ def replay(ctx: Prflow, case_id: int) -> ReplayResult:
         if not logged or logged[0].type != EventType.CASE_STARTED:
             raise NotFound("case", case_id, "the event log has no case_started event for it")
         definition = _definition(session, logged[0])
-    return _Replay(ctx, definition, logged).run()
+        assert isinstance(logged[0].body, CaseStarted)
+        compiled = compiled_case(session, definition, logged[0].body.called)
+    return _Replay(ctx, definition, compiled, logged).run()
 
 
 def replay_all(ctx: Prflow) -> list[ReplayResult]:
@@ -135,10 +138,16 @@ def _definition(session: Session, started: LoggedEvent) -> Definition:
 class _Replay:
     """One replay run: a fresh workflow driven by one case's events."""
 
-    def __init__(self, ctx: Prflow, definition: Definition, logged: list[LoggedEvent]) -> None:
+    def __init__(
+        self,
+        ctx: Prflow,
+        definition: Definition,
+        compiled: CompiledDefinition,
+        logged: list[LoggedEvent],
+    ) -> None:
         self.ctx = ctx
         self.definition = definition
-        self.compiled: CompiledDefinition = compiled_row(definition)
+        self.compiled = compiled
         self.logged = logged
         self.now = logged[0].at  # the instant of the event being re-applied
         self.workflow: Any = None

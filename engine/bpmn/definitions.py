@@ -20,6 +20,14 @@ file in one round; deploy stays all-or-nothing.
 A compiled definition (the SpiffWorkflow spec plus what prflow reads off each user task) is
 cached by the SHA-256 of its XML: parsing is the expensive part, and a deployed version's
 XML never changes, so each version is parsed once per process.
+
+**Call activities.** A file is compiled on its own: a ``callActivity`` whose
+``calledElement`` is another file's process is listed in ``CompiledDefinition.calls``
+(with its element id, name and line), and its spec is not looked up. Whether the called
+process exists, and that calls make no cycle, is a question about several files and the
+deployed versions (``engine.cases.deployment``). A case runs on ``composed(root, called)``:
+the caller's spec with the called versions' specs (pinned when the case started) added as
+SpiffWorkflow subprocess specs, and their user tasks added to ``user_tasks``.
 """
 
 from __future__ import annotations
@@ -35,6 +43,7 @@ from typing import Any
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
 from engine import bounds
@@ -62,6 +71,7 @@ SUPPORTED_FLOW_NODES = {
     "boundaryEvent",
     "intermediateCatchEvent",
     "subProcess",
+    "callActivity",
 }
 REFUSED_WHY = {
     "scriptTask": "it would run code on the server; model the step as a user task",
@@ -74,7 +84,6 @@ REFUSED_WHY = {
     "a user task of the role that receives it",
     "manualTask": "prflow mirrors only user tasks into the worklist; make it a user task",
     "task": "an untyped task has no role or form; make it a user task",
-    "callActivity": "call activities are not run yet; draw the called steps inline",
     "adHocSubProcess": "ad-hoc subprocesses are not run; draw the steps inline",
     "transaction": "transactions are not run; draw the steps inline",
     "eventBasedGateway": "event-based gateways wait for messages, which are not delivered to "
@@ -167,6 +176,25 @@ class Source:
     problems: tuple[Problem, ...] = ()
 
 
+@dataclass(frozen=True)
+class CallInfo:
+    """A call activity that calls a process of another file (``called``, its process id)."""
+
+    element_id: str
+    name: str | None
+    line: int | None
+    called: str
+
+
+@dataclass(frozen=True)
+class CallNode:
+    """A process as the checks across files see it: whom it calls, which step ids it has."""
+
+    key: str
+    calls: tuple[CallInfo, ...]
+    task_ids: frozenset[str]
+
+
 @dataclass
 class CompiledDefinition:
     """A parsed, validated definition, ready to run cases."""
@@ -178,6 +206,8 @@ class CompiledDefinition:
     subprocess_specs: dict[str, Any]
     user_tasks: dict[str, UserTaskInfo] = field(default_factory=dict)
     has_timers: bool = False
+    # Call activities to processes outside this file, in file order.
+    calls: tuple[CallInfo, ...] = ()
 
 
 _COMPILED: dict[str, CompiledDefinition] = {}
@@ -397,7 +427,7 @@ def _compile_tree(source: Source, tree: Any) -> CompiledDefinition:
     try:
         parser.add_bpmn_xml(document, filename=source.file_name)
         spec = parser.get_spec(source.key)
-        subprocess_specs = parser.get_subprocess_specs(source.key)
+        subprocess_specs, outside = _specs_in_file(parser, spec)
         for each in (spec, *subprocess_specs.values()):
             timer_events.install(each)
     except ValidationException as err:
@@ -432,8 +462,89 @@ def _compile_tree(source: Source, tree: Any) -> CompiledDefinition:
             for each in (spec, *subprocess_specs.values())
             for task_spec in each.task_specs.values()
         ),
+        calls=tuple(c for c in _call_node(source.key, tree).calls if c.called in outside),
     )
     return compiled
+
+
+def call_node(source: Source) -> CallNode:
+    """Whom a file's process calls, read from its XML (even a file that fails validation:
+    its calls are checked with every other problem)."""
+    tree = _parse_xml(source.xml, source.file_name)
+    dialects.normalize(tree)
+    return _call_node(source.key, tree)
+
+
+def _call_node(key: str, tree: Any) -> CallNode:
+    in_file = {process.get("id") for process in tree.findall("bpmn:process", NS)}
+    calls = tuple(
+        CallInfo(node.get("id"), node.get("name"), node.sourceline, called)
+        for node in tree.iter(f"{{{BPMN_NS}}}callActivity")
+        if (called := (node.get("calledElement") or "").strip()) and called not in in_file
+    )
+    task_ids = frozenset(
+        str(node.get("id")) for node in tree.iter(f"{{{BPMN_NS}}}userTask") if node.get("id")
+    )
+    return CallNode(key, calls, task_ids)
+
+
+def _specs_in_file(parser: Any, spec: Any) -> tuple[dict[str, Any], set[str]]:
+    """The specs of the subprocesses and called processes found in the file, and the ids of
+    called processes that are not (another file's, pinned when a case starts).
+
+    SpiffWorkflow's ``get_subprocess_specs`` insists on every called process below the
+    first level; a call inside an embedded subprocess is as much another file's as any.
+    """
+    found: dict[str, Any] = {}
+    outside: set[str] = set()
+    stack = [spec]
+    while stack:
+        for task_spec in stack.pop().task_specs.values():
+            if not isinstance(task_spec, SubWorkflowTask):
+                continue
+            name = str(task_spec.spec)
+            if name in found or name in outside:
+                continue
+            subprocess = parser.get_spec(name, required=False)
+            if subprocess is None:
+                outside.add(name)
+            else:
+                found[name] = subprocess
+                stack.append(subprocess)
+    return found, outside
+
+
+def compose(root: CompiledDefinition, called: dict[str, CompiledDefinition]) -> CompiledDefinition:
+    """``root`` with the called processes (every one its calls reach, by process id) added:
+    their specs as SpiffWorkflow subprocess specs, their user tasks to ``user_tasks``."""
+    if not called:
+        return root
+    specs = dict(root.subprocess_specs)
+    user_tasks = dict(root.user_tasks)
+    for name, each in sorted(called.items()):
+        specs[name] = each.spec
+        specs.update(each.subprocess_specs)
+        for element_id, info in each.user_tasks.items():
+            # Deploy refuses an id used in two processes of one call tree.
+            user_tasks.setdefault(element_id, info)
+    return replace(
+        root,
+        subprocess_specs=specs,
+        user_tasks=user_tasks,
+        has_timers=root.has_timers or any(c.has_timers for c in called.values()),
+    )
+
+
+def composed(root: CompiledDefinition, called: dict[str, CompiledDefinition]) -> CompiledDefinition:
+    """``compose``, cached like a compiled version by the hashes of every file involved: the
+    same pinned versions always compose the same way."""
+    if not called:
+        return root
+    key = root.sha256 + "".join(f"+{k}={c.sha256}" for k, c in sorted(called.items()))
+    cached = _COMPILED.get(key)
+    if cached is None:
+        cached = _COMPILED[key] = compose(root, called)
+    return cached
 
 
 def _line_of(tree: Any, element_id: str | None) -> int | None:
@@ -573,6 +684,23 @@ def _engine_rules(tree: Any, file_name: str) -> list[Problem]:
                     "the flow to an existing task, event or gateway",
                     "flow-ends",
                 )
+    for call in tree.iter(f"{{{BPMN_NS}}}callActivity"):
+        called = (call.get("calledElement") or "").strip()
+        process = next(call.iterancestors(f"{{{BPMN_NS}}}process"), None)
+        if not called:
+            add(
+                call,
+                "the call activity names no process to call; set its calledElement (in the "
+                "modeler: Called element / Process ID) to the id of a deployed process",
+                "call-target",
+            )
+        elif process is not None and called == process.get("id"):
+            add(
+                call,
+                f"the call activity calls its own process {called!r}, which would never end; "
+                "call another process, or draw the repeated steps as a loop",
+                "call-cycle",
+            )
     for boundary in tree.iter(f"{{{BPMN_NS}}}boundaryEvent"):
         if boundary.get("attachedToRef") not in ids:
             add(

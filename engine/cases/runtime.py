@@ -185,8 +185,14 @@ def compact(workflow: Any) -> None:
     the workflow needs only the subtree from the deepest task that is an ancestor of every
     unfinished one. That task becomes the new root and keeps its full data (saved state
     stores a root's data whole, other tasks as deltas), so nothing a later step reads is
-    lost. Workflows with subprocesses are left alone: their parent links cross workflows.
+    lost. A finished subprocess (an embedded one, or a called process's run) is dropped
+    once the task that ran it has finished too: its data already went back to that task.
+    Workflows with a subprocess still running are left alone: parent links cross workflows.
     """
+    for task_id, subprocess in list(workflow.subprocesses.items()):
+        parent = workflow.get_task_from_id(task_id)
+        if subprocess.completed and (parent is None or parent.has_state(TaskState.FINISHED_MASK)):
+            workflow.subprocesses.pop(task_id, None)
     if workflow.subprocesses:
         return
     paths = [

@@ -50,7 +50,7 @@ from sqlmodel import Session, col, func, select
 from engine import clock
 from engine.bpmn.definitions import CompiledDefinition
 from engine.cases import runtime, task_due
-from engine.cases.deployment import compiled_row
+from engine.cases.deployment import compiled_case, pins_of
 from engine.cases.status import OPEN_TASK, CaseStatus
 from engine.cases.stepping import DueTimes, StaleCase, load_workflow, mirror_and_save
 from engine.context import Prflow
@@ -182,7 +182,7 @@ def _sweep_case(ctx: Prflow, case_id: int, now: datetime, fingerprint: str) -> _
             return None  # another sweeper did it between our query and our lock
         definition = session.get(Definition, case.definition_id)
         assert definition is not None  # a foreign key guarantees it
-        compiled = compiled_row(definition)
+        compiled = compiled_case(session, definition, pins_of(case.called_versions))
         loaded_version = case.lock_version
         dues = DueTimes(ctx, compiled, now)
         workflow = load_workflow(ctx, case, compiled, dues)

@@ -90,11 +90,13 @@ class UserAdded(EventBody):
 
 @dataclass(frozen=True)
 class CaseStarted(EventBody):
-    """A case was started on a definition version with its start form's data."""
+    """A case was started on a definition version with its start form's data; ``called``
+    pins the version (definition id) of each process its call activities reach."""
 
     TYPE = EventType.CASE_STARTED
     data: dict[str, Any] = field(default_factory=dict)
     definition_id: int | None = None
+    called: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,9 @@
 
 The second run does what separate CLI commands do: after each step the state is saved,
 the definition compiled afresh (a new process has no parsed spec yet) and the state
-restored onto it. A scenario passes only if both runs end in the same state.
+restored onto it. A scenario passes only if both runs end in the same state. A diagram
+with call activities runs with the called processes' files (``called``), composed as a
+case with those versions pinned runs.
 
 A step is ``(element_id, data)`` (complete the first ready task of that element) or
 ``Sweep(at)``: the timer sweep as of ``at``, which later steps then happen at.
@@ -16,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from engine.bpmn.definitions import CompiledDefinition, read_source, validate
+from engine.bpmn.definitions import CompiledDefinition, compose, read_source, validate
 from engine.cases import runtime
 from engine.roles import RoleCatalogue
 from engine.settings import REPO_PROCESSES_DIR
@@ -47,8 +49,11 @@ class Sweep:
 Step = tuple[str, Mapping[str, Any]] | Sweep
 
 
-def compile_fresh(path: Path) -> CompiledDefinition:
-    return validate(read_source(path, executable=True), ROLES)
+def compile_fresh(path: Path, called: Sequence[Path] = ()) -> CompiledDefinition:
+    """The definition parsed anew (no cache), with every called process's file composed in."""
+    root = validate(read_source(path, executable=True), ROLES)
+    each = [validate(read_source(p, executable=True), ROLES) for p in called]
+    return compose(root, {c.key: c for c in each})
 
 
 def no_due(_task: object) -> str:
@@ -60,17 +65,18 @@ def run(
     start: Mapping[str, Any],
     steps: Sequence[Step],
     restore_between: bool,
+    called: Sequence[Path] = (),
 ) -> Outcome:
     """Start a case with ``start`` data, then complete, for each step, the first ready
     user task of that element id with the step's data."""
-    compiled = compile_fresh(path)
+    compiled = compile_fresh(path, called)
     workflow = runtime.new_workflow(compiled, start, no_due, NOW)
     done: list[str] = []
     now = NOW
     for step in steps:
         if restore_between:
             state = runtime.serialize(workflow)
-            compiled = compile_fresh(path)
+            compiled = compile_fresh(path, called)
             workflow = runtime.restore(state, compiled, no_due)
         if isinstance(step, Sweep):
             now = step.at
@@ -83,7 +89,7 @@ def run(
         runtime.complete_task(workflow, str(ready[0].id), data, now)
         done.append(element_id)
     if restore_between:
-        workflow = runtime.restore(runtime.serialize(workflow), compile_fresh(path), no_due)
+        workflow = runtime.restore(runtime.serialize(workflow), compile_fresh(path, called), no_due)
     final = workflow.last_task.data if runtime.is_completed(workflow) else workflow.data
     return Outcome(
         completed=runtime.is_completed(workflow),
@@ -99,9 +105,14 @@ def run(
     )
 
 
-def run_both(path: Path, start: Mapping[str, Any], steps: Sequence[Step]) -> Outcome:
+def run_both(
+    path: Path,
+    start: Mapping[str, Any],
+    steps: Sequence[Step],
+    called: Sequence[Path] = (),
+) -> Outcome:
     """The outcome of the scenario, after proving the live and restored runs agree."""
-    live = run(path, start, steps, restore_between=False)
-    restored = run(path, start, steps, restore_between=True)
+    live = run(path, start, steps, restore_between=False, called=called)
+    restored = run(path, start, steps, restore_between=True, called=called)
     assert restored == live, (live, restored)
     return live
