@@ -249,7 +249,8 @@ def _print_sweep(result: timers.SweepResult, as_json: bool) -> None:
         f"skipped {len(result.skipped)} busy, {len(result.failed)} failed"
     )
     for fired in result.fired:
-        typer.echo(f"  fired     case {fired.case_id} {fired.element_id}")
+        again = f" (repetition {fired.repetition})" if fired.repetition is not None else ""
+        typer.echo(f"  fired     case {fired.case_id} {fired.element_id}{again}")
     for moved in result.recomputed:
         typer.echo(
             f"  due moved case {moved.case_id} task {moved.task_id} {moved.element_id}: "

@@ -62,7 +62,7 @@ def validate(paths: Paths, as_json: Json = False, executable: Executable = False
     with reported(as_json):
         # Checking files needs no database: it works before `prflow db upgrade`, anywhere.
         offline = Prflow(Settings.from_env(), offline=True)
-        validated = deployment.validate_files(offline, paths, executable)
+        validated = deployment.validate_files(offline, paths, executable, offline=True)
         if as_json:
             output.emit_json(
                 [{"key": s.key, "file": s.file_name, "sha256": s.sha256} for s, _ in validated]

@@ -12,7 +12,12 @@ of them touches the database, so a refused command has changed nothing.
 - text people see (display names, units): no bidirectional override or isolate characters,
   which make a name read differently from what it is, and no control characters;
 - BPMN files: at most ``MAX_BPMN_BYTES`` (``engine.bpmn.definitions`` also refuses a DOCTYPE,
-  so no DTD and no external entities).
+  so no DTD and no external entities);
+- cycle timers (reminders, ``R3/PT4H``): an interval of at least ``MIN_CYCLE_INTERVAL`` (the
+  sweep runs about every half minute, and a reminder every few seconds is a mistake, not a
+  reminder) and at most ``MAX_LIMIT_DAYS`` days; at most ``MAX_CYCLE_REPETITIONS`` firings,
+  an unbounded ``R/...`` included: each firing adds its path's tasks to the case's saved
+  state until the reminded task ends, so the state of one case stays bounded.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from engine.errors import InvalidInput
@@ -33,6 +38,8 @@ MAX_JSON_BYTES = 256 * 1024
 MAX_TEXT_LENGTH = 200
 MAX_BPMN_BYTES = 2 * 1024 * 1024
 MAX_LIMIT_DAYS = 3650
+MIN_CYCLE_INTERVAL = timedelta(minutes=1)
+MAX_CYCLE_REPETITIONS = 1000
 
 # Bidirectional embeddings, overrides and isolates (LRE..RLO, LRI..PDI), and the marks.
 _BIDI = re.compile("[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")

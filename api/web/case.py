@@ -58,7 +58,7 @@ def case_page(case_id: int, ctx: Ctx, signed: Session, shell: PageShell) -> Resp
     case = service.show(ctx, case_id)
     permissions.require(signed.user, Action.VIEW_CASE, case)
     timings = audit_timeline.timeline(ctx, case_id, clock.now()).tasks
-    names = case_pages.step_names(ctx, case.process_key, case.version)
+    names = case_pages.step_names(ctx, case.process_key, case.version, case.id)
     rows = [
         TimelineRow(
             names.get(t.step, t.step),

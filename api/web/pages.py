@@ -17,6 +17,7 @@ from urllib.parse import urlencode
 
 from fastapi import Depends, Form
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
@@ -141,6 +142,14 @@ Csrf = Annotated[str, Form(alias=CSRF_FIELD, max_length=200)]
 def check_csrf(signed: SignedIn, token: str) -> None:
     if not same_token(signed.csrf_token, token):
         raise CsrfRefused()
+
+
+async def checked_form(request: Request, signed: SignedIn) -> FormData:
+    """A posted form whose fields the page reads itself, after its CSRF token is checked."""
+    posted = await request.form()
+    token = posted.get(CSRF_FIELD)
+    check_csrf(signed, token if isinstance(token, str) else "")
+    return posted
 
 
 def page_language(request: Request) -> Language:

@@ -21,7 +21,7 @@ from api.deps import Ctx
 from api.errors import problem
 from api.security import CSRF_FIELD
 from api.web import task_form
-from api.web.pages import PageShell, Session, Shell, back, check_csrf, render
+from api.web.pages import PageShell, Session, Shell, back, checked_form, render
 from engine.accounts.users import UserView
 from engine.cases import service, startable
 from engine.context import Prflow
@@ -66,9 +66,7 @@ def start_form(key: str, ctx: Ctx, signed: Session, shell: PageShell) -> Respons
 async def start(
     key: str, request: Request, ctx: Ctx, signed: Session, shell: PageShell
 ) -> Response:
-    posted = await request.form()
-    token = posted.get(CSRF_FIELD)
-    check_csrf(signed, token if isinstance(token, str) else "")
+    posted = await checked_form(request, signed)
     return await run_in_threadpool(_start, ctx, signed.user, shell, key, posted)
 
 

@@ -21,7 +21,16 @@ from api.deps import Ctx
 from api.errors import problem
 from api.security import CSRF_FIELD
 from api.web import task_form, text
-from api.web.pages import Csrf, PageShell, Session, Shell, back, check_csrf, render
+from api.web.pages import (
+    Csrf,
+    PageShell,
+    Session,
+    Shell,
+    back,
+    check_csrf,
+    checked_form,
+    render,
+)
 from engine import clock
 from engine.accounts.users import UserView
 from engine.audit import timeline as audit_timeline
@@ -87,12 +96,12 @@ def _page(
     task = service.task(ctx, task_id)
     permissions.require(user, Action.VIEW, task)
     now = clock.now()
-    step = case_pages.step_info(ctx, task.process_key, task.version, task.element_id)
+    step = case_pages.step_info(ctx, task.process_key, task.version, task.element_id, task.case_id)
     words = ""
     if task.due_at is not None and task.status in ("ready", "claimed"):
         left = case_pages.time_left(ctx, task.due_at, now)
         words = text.due_words(shell.lang, left, case_pages.working_day(ctx))
-    names = case_pages.step_names(ctx, task.process_key, task.version)
+    names = case_pages.step_names(ctx, task.process_key, task.version, task.case_id)
     history = [
         HistoryLine(
             shell.when(e.at),
@@ -108,7 +117,7 @@ def _page(
         returned = case_pages.sent_back(ctx, task.case_id, task.element_id)
     choices = [Choice(v, text.choice_label(shell.lang, v)) for v in step.choices]
     actions = permissions.task_actions(user, task)
-    form = case_pages.task_form(ctx, task.process_key, task.version, task.form)
+    form = case_pages.task_form(ctx, task.process_key, task.version, task.form, task.case_id)
     form_html = None
     if form is not None and Action.COMPLETE in actions:
         hidden = {CSRF_FIELD: shell.csrf, "case_version": str(task.case_lock_version)}
@@ -153,9 +162,7 @@ async def complete(
     task_id: int, request: Request, ctx: Ctx, signed: Session, shell: PageShell
 ) -> Response:
     """Complete the task from its form; a refusal re-shows the form with what was typed."""
-    posted = await request.form()
-    token = posted.get(CSRF_FIELD)
-    check_csrf(signed, token if isinstance(token, str) else "")
+    posted = await checked_form(request, signed)
     return await run_in_threadpool(_complete, ctx, signed.user, shell, task_id, posted)
 
 
@@ -165,13 +172,15 @@ def _complete(
     task = service.task(ctx, task_id)
     permissions.require(user, Action.COMPLETE, task)
     version = str(posted.get("case_version", ""))
-    form = case_pages.task_form(ctx, task.process_key, task.version, task.form)
+    form = case_pages.task_form(ctx, task.process_key, task.version, task.form, task.case_id)
     if form is not None:
         data: dict[str, Any] = task_form.read(form, posted)
         typed: dict[str, Any] = data
     else:
         data, typed = _generic(ctx, task, posted)
-        step = case_pages.step_info(ctx, task.process_key, task.version, task.element_id)
+        step = case_pages.step_info(
+            ctx, task.process_key, task.version, task.element_id, task.case_id
+        )
         if step.choice_field is not None and step.choice_field not in data:
             page = _page(ctx, user, shell, task_id, typed, shell.t("choose_decision"))
             return render(shell, "task.html", page, status=422)
@@ -195,7 +204,7 @@ def _generic(
     ctx: Prflow, task: TaskView, posted: FormData
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """A version deployed without forms: the branch choice and a note."""
-    step = case_pages.step_info(ctx, task.process_key, task.version, task.element_id)
+    step = case_pages.step_info(ctx, task.process_key, task.version, task.element_id, task.case_id)
     choice = str(posted.get("choice", ""))[:100]
     comments = str(posted.get("comments", ""))[:MAX_NOTE].strip()
     data: dict[str, Any] = {"comments": comments} if comments else {}

@@ -20,6 +20,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from engine.audit.case_log import LoggedEvent, logged
+from engine.cases.deployment import pins_of
 from engine.events.types import (
     CaseCancelled,
     CaseCompleted,
@@ -71,6 +72,7 @@ class _Case:
     version: int | None = None
     started_by: str | None = None
     status: str = "missing"
+    called: dict[str, int] = field(default_factory=dict)  # pinned called versions
     tasks: dict[int, _Task] = field(default_factory=dict)
 
 
@@ -85,7 +87,7 @@ def fold(events: list[LoggedEvent]) -> _Case:
         body, task = e.body, case.tasks.get(e.task_id) if e.task_id is not None else None
         if isinstance(body, CaseStarted):
             case.process_key, case.version, case.started_by = e.process_key, e.version, e.actor
-            case.status = "running"
+            case.status, case.called = "running", dict(body.called)
         elif isinstance(body, CaseCompleted):
             case.status = "completed"
         elif isinstance(body, CaseSuspended):
@@ -175,6 +177,8 @@ def _compare(
         ("process_key", expected.process_key, row.process_key),
         ("version", expected.version, row.version),
         ("started_by", expected.started_by, row.started_by),
+        # A case runs its call activities on these versions; replay on the logged ones.
+        ("called_versions", expected.called, pins_of(row.called_versions)),
     )
     for name, log, stored in case_fields:
         if log != stored:

@@ -1,6 +1,7 @@
 """Replaying a case from its log, and the state of a case at a past instant.
 
-**Replay** rebuilds a case from its start on its pinned definition version, in a fresh
+**Replay** rebuilds a case from its start on its pinned definition version (with the
+called processes' versions its ``case_started`` event pinned), in a fresh
 SpiffWorkflow instance, by re-applying what the log recorded: the case data of
 ``case_started``, the form data of every ``task_completed``, the firing of timers and every
 ``message_delivered`` (the same message and data, at its logged point). It
@@ -8,7 +9,8 @@ then checks that the tasks the log says appeared (``task_ready``) did appear, in
 order and with the same roles, that the tasks it says vanished (``task_cancelled``) did
 vanish, and that the case ends where the log says. The k-th ``task_ready`` of the log is
 matched to the k-th task the replay makes ready, so a completion is applied to the task
-the log names (by id) even when the same step appears many times in a loop.
+the log names (by id) even when the same step appears many times in a loop. A cycle
+timer's (reminder's) firing must also be the repetition the log names, at its instant.
 
 The first divergence is returned as data (``Divergence``). A divergence means the log and
 the definition disagree: the log was altered, the definition version row was, or the
@@ -31,7 +33,7 @@ from engine.audit.case_log import LoggedEvent, case_events
 from engine.bpmn.definitions import CompiledDefinition
 from engine.bpmn.expressions import DueResolver
 from engine.cases import runtime
-from engine.cases.deployment import compiled_row
+from engine.cases.deployment import compiled_case
 from engine.cases.stepping import due_resolver
 from engine.context import Prflow
 from engine.errors import EngineError, NotFound
@@ -43,6 +45,7 @@ from engine.events.types import (
     TaskCompleted,
     TaskReady,
     TaskReassigned,
+    TimerFired,
 )
 from engine.store.db import read_session
 from engine.store.tables import Definition, Event
@@ -103,7 +106,9 @@ def replay(ctx: Prflow, case_id: int) -> ReplayResult:
         if not logged or logged[0].type != EventType.CASE_STARTED:
             raise NotFound("case", case_id, "the event log has no case_started event for it")
         definition = _definition(session, logged[0])
-    return _Replay(ctx, definition, logged).run()
+        assert isinstance(logged[0].body, CaseStarted)
+        compiled = compiled_case(session, definition, logged[0].body.called)
+    return _Replay(ctx, definition, compiled, logged).run()
 
 
 def replay_all(ctx: Prflow) -> list[ReplayResult]:
@@ -135,10 +140,16 @@ def _definition(session: Session, started: LoggedEvent) -> Definition:
 class _Replay:
     """One replay run: a fresh workflow driven by one case's events."""
 
-    def __init__(self, ctx: Prflow, definition: Definition, logged: list[LoggedEvent]) -> None:
+    def __init__(
+        self,
+        ctx: Prflow,
+        definition: Definition,
+        compiled: CompiledDefinition,
+        logged: list[LoggedEvent],
+    ) -> None:
         self.ctx = ctx
         self.definition = definition
-        self.compiled: CompiledDefinition = compiled_row(definition)
+        self.compiled = compiled
         self.logged = logged
         self.now = logged[0].at  # the instant of the event being re-applied
         self.workflow: Any = None
@@ -204,6 +215,7 @@ class _Replay:
         elif event.type == EventType.TIMER_FIRED:
             self.settle(event)
             self.step(event, lambda: self._fire_timers(event.at))
+            self.match_repetition(event)
         elif event.type == EventType.DUE_RECOMPUTED:
             self.move_timers(event)
         elif isinstance(event.body, MessageDelivered):
@@ -321,6 +333,23 @@ class _Replay:
     def _fire_timers(self, at: datetime) -> None:
         # Timers fire only as of an explicit instant (engine.bpmn.timer_events): the logged one.
         runtime.fire_due_timers(self.workflow, at)
+
+    def match_repetition(self, event: LoggedEvent) -> None:
+        """A cycle timer's firing must be the repetition the log says, at its instant."""
+        body = event.body
+        if not isinstance(body, TimerFired) or body.repetition is None:
+            return
+        logged = (body.repetition, datetime.fromisoformat(body.fire_at))
+        fired = runtime.cycle_firings(self.workflow, body.element_id)
+        if logged not in fired:
+            found = ", ".join(f"repetition {r} due {at.isoformat()}" for r, at in sorted(fired))
+            raise self.diverged(
+                event.seq,
+                f"{body.element_id} repetition {body.repetition} due {body.fire_at}",
+                found or "no repetition fired",
+                f"the log says cycle timer {body.element_id} fired its repetition "
+                f"{body.repetition} here, the replay did not",
+            )
 
     def move_timers(self, event: LoggedEvent) -> None:
         """A sweep moved this task's due time after a calendar change: move its timers."""

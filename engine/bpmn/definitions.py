@@ -20,6 +20,14 @@ file in one round; deploy stays all-or-nothing.
 A compiled definition (the SpiffWorkflow spec plus what prflow reads off each user task) is
 cached by the SHA-256 of its XML: parsing is the expensive part, and a deployed version's
 XML never changes, so each version is parsed once per process.
+
+**Call activities.** A file is compiled on its own: a ``callActivity`` whose
+``calledElement`` is another file's process is listed in ``CompiledDefinition.calls``
+(with its element id, name and line), and its spec is not looked up. Whether the called
+process exists, and that calls make no cycle, is a question about several files and the
+deployed versions (``engine.cases.deployment``). A case runs on ``composed(root, called)``:
+the caller's spec with the called versions' specs (pinned when the case started) added as
+SpiffWorkflow subprocess specs, and their user tasks added to ``user_tasks``.
 """
 
 from __future__ import annotations
@@ -28,12 +36,14 @@ import copy
 import hashlib
 import re
 from dataclasses import dataclass, field, replace
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
 from engine import bounds
@@ -63,6 +73,7 @@ SUPPORTED_FLOW_NODES = {
     "subProcess",
     "receiveTask",  # a message from outside (engine.bpmn.message_rules)
     "eventBasedGateway",  # a message racing a timer (engine.bpmn.message_rules)
+    "callActivity",
 }
 REFUSED_WHY = {
     "scriptTask": "it would run code on the server; model the step as a user task",
@@ -73,7 +84,6 @@ REFUSED_WHY = {
     "sendTask": "prflow sends no messages; model the step as a user task",
     "manualTask": "prflow mirrors only user tasks into the worklist; make it a user task",
     "task": "an untyped task has no role or form; make it a user task",
-    "callActivity": "call activities are not run yet; draw the called steps inline",
     "adHocSubProcess": "ad-hoc subprocesses are not run; draw the steps inline",
     "transaction": "transactions are not run; draw the steps inline",
     "complexGateway": "complex gateways are not run; use exclusive, inclusive or parallel gateways",
@@ -162,6 +172,25 @@ class Source:
     problems: tuple[Problem, ...] = ()
 
 
+@dataclass(frozen=True)
+class CallInfo:
+    """A call activity that calls a process of another file (``called``, its process id)."""
+
+    element_id: str
+    name: str | None
+    line: int | None
+    called: str
+
+
+@dataclass(frozen=True)
+class CallNode:
+    """A process as the checks across files see it: whom it calls, which step ids it has."""
+
+    key: str
+    calls: tuple[CallInfo, ...]
+    task_ids: frozenset[str]
+
+
 @dataclass
 class CompiledDefinition:
     """A parsed, validated definition, ready to run cases."""
@@ -175,6 +204,8 @@ class CompiledDefinition:
     has_timers: bool = False
     # Each element that waits for a message -> the role of its lane (who may deliver it).
     message_roles: dict[str, str] = field(default_factory=dict)
+    # Call activities to processes outside this file, in file order.
+    calls: tuple[CallInfo, ...] = ()
 
 
 _COMPILED: dict[str, CompiledDefinition] = {}
@@ -409,7 +440,7 @@ def _compile_tree(source: Source, tree: Any) -> CompiledDefinition:
     try:
         parser.add_bpmn_xml(document, filename=source.file_name)
         spec = parser.get_spec(source.key)
-        subprocess_specs = parser.get_subprocess_specs(source.key)
+        subprocess_specs, outside = _specs_in_file(parser, spec)
         for each in (spec, *subprocess_specs.values()):
             timer_events.install(each)
     except ValidationException as err:
@@ -446,8 +477,93 @@ def _compile_tree(source: Source, tree: Any) -> CompiledDefinition:
             for definition in timer_events.event_definitions(task_spec)
         ),
         message_roles=message_rules.message_roles(tree, _lanes(tree)),
+        calls=tuple(c for c in _call_node(source.key, tree).calls if c.called in outside),
     )
     return compiled
+
+
+def call_node(source: Source) -> CallNode:
+    """Whom a file's process calls, read from its XML (even a file that fails validation:
+    its calls are checked with every other problem)."""
+    tree = _parse_xml(source.xml, source.file_name)
+    dialects.normalize(tree)
+    return _call_node(source.key, tree)
+
+
+def _call_node(key: str, tree: Any) -> CallNode:
+    in_file = {process.get("id") for process in tree.findall("bpmn:process", NS)}
+    calls = tuple(
+        CallInfo(node.get("id"), node.get("name"), node.sourceline, called)
+        for node in tree.iter(f"{{{BPMN_NS}}}callActivity")
+        if (called := (node.get("calledElement") or "").strip()) and called not in in_file
+    )
+    task_ids = frozenset(
+        str(node.get("id")) for node in tree.iter(f"{{{BPMN_NS}}}userTask") if node.get("id")
+    )
+    return CallNode(key, calls, task_ids)
+
+
+def _specs_in_file(parser: Any, spec: Any) -> tuple[dict[str, Any], set[str]]:
+    """The specs of the subprocesses and called processes found in the file, and the ids of
+    called processes that are not (another file's, pinned when a case starts).
+
+    SpiffWorkflow's ``get_subprocess_specs`` insists on every called process below the
+    first level; a call inside an embedded subprocess is as much another file's as any.
+    """
+    found: dict[str, Any] = {}
+    outside: set[str] = set()
+    stack = [spec]
+    while stack:
+        for task_spec in stack.pop().task_specs.values():
+            if not isinstance(task_spec, SubWorkflowTask):
+                continue
+            name = str(task_spec.spec)
+            if name in found or name in outside:
+                continue
+            subprocess = parser.get_spec(name, required=False)
+            if subprocess is None:
+                outside.add(name)
+            else:
+                found[name] = subprocess
+                stack.append(subprocess)
+    return found, outside
+
+
+def compose(root: CompiledDefinition, called: dict[str, CompiledDefinition]) -> CompiledDefinition:
+    """``root`` with the called processes (every one its calls reach, by process id) added:
+    their specs as SpiffWorkflow subprocess specs, their user tasks to ``user_tasks``."""
+    if not called:
+        return root
+    specs = dict(root.subprocess_specs)
+    user_tasks = dict(root.user_tasks)
+    message_roles = dict(root.message_roles)
+    for name, each in sorted(called.items()):
+        specs[name] = each.spec
+        specs.update(each.subprocess_specs)
+        for element_id, info in each.user_tasks.items():
+            # Deploy refuses an id used in two processes of one call tree.
+            user_tasks.setdefault(element_id, info)
+        for element_id, role in each.message_roles.items():
+            message_roles.setdefault(element_id, role)  # a called process's waits too
+    return replace(
+        root,
+        subprocess_specs=specs,
+        user_tasks=user_tasks,
+        has_timers=root.has_timers or any(c.has_timers for c in called.values()),
+        message_roles=message_roles,
+    )
+
+
+def composed(root: CompiledDefinition, called: dict[str, CompiledDefinition]) -> CompiledDefinition:
+    """``compose``, cached like a compiled version by the hashes of every file involved: the
+    same pinned versions always compose the same way."""
+    if not called:
+        return root
+    key = root.sha256 + "".join(f"+{k}={c.sha256}" for k, c in sorted(called.items()))
+    cached = _COMPILED.get(key)
+    if cached is None:
+        cached = _COMPILED[key] = compose(root, called)
+    return cached
 
 
 def _line_of(tree: Any, element_id: str | None) -> int | None:
@@ -587,6 +703,23 @@ def _engine_rules(tree: Any, file_name: str) -> list[Problem]:
                     "the flow to an existing task, event or gateway",
                     "flow-ends",
                 )
+    for call in tree.iter(f"{{{BPMN_NS}}}callActivity"):
+        called = (call.get("calledElement") or "").strip()
+        process = next(call.iterancestors(f"{{{BPMN_NS}}}process"), None)
+        if not called:
+            add(
+                call,
+                "the call activity names no process to call; set its calledElement (in the "
+                "modeler: Called element / Process ID) to the id of a deployed process",
+                "call-target",
+            )
+        elif process is not None and called == process.get("id"):
+            add(
+                call,
+                f"the call activity calls its own process {called!r}, which would never end; "
+                "call another process, or draw the repeated steps as a loop",
+                "call-cycle",
+            )
     for boundary in tree.iter(f"{{{BPMN_NS}}}boundaryEvent"):
         if boundary.get("attachedToRef") not in ids:
             add(
@@ -630,6 +763,18 @@ def _engine_rules(tree: Any, file_name: str) -> list[Problem]:
                 parse_safe(expression.text or "")
             except UnsafeExpression as err:
                 add(expression, f"{tag} is refused: {err}", "safe-expression")
+    for definition in tree.iter(f"{{{BPMN_NS}}}timerEventDefinition"):
+        if not any(
+            definition.find(f"{{{BPMN_NS}}}{tag}") is not None
+            for tag in ("timeDate", "timeDuration", "timeCycle")
+        ):
+            add(
+                definition.getparent(),
+                "the timer has no time, so it would never fire; give it a timeDuration "
+                "(PT4H), a timeDate with its offset, or, on a non-interrupting boundary "
+                "event, a timeCycle (R3/PT4H)",
+                "timer",
+            )
     for tag in ("timeDate", "timeDuration", "timeCycle"):
         for timer in tree.iter(f"{{{BPMN_NS}}}{tag}"):
             event = timer.getparent().getparent()
@@ -661,6 +806,9 @@ _TIMER_FORMS = (
 
 
 def _timer_problem(tag: str, text: str, event: Any) -> str | None:
+    if not text.strip("\"' "):
+        forms = _CYCLE_HELP if tag == "timeCycle" else f"write {_TIMER_FORMS}{DUE_AT}"
+        return f"the timer's {tag} is empty, so it would never fire; {forms}"
     if text == DUE_AT:
         if tag != "timeDate" or etree.QName(event).localname != "boundaryEvent":
             return (
@@ -669,12 +817,7 @@ def _timer_problem(tag: str, text: str, event: Any) -> str | None:
             )
         return None
     if tag == "timeCycle":
-        return (
-            f"cycle timer {text.strip(chr(34) + chr(39))!r} is not run yet (repeating "
-            "reminders); use a timeDuration on a non-interrupting boundary event for one "
-            "reminder, or the due property "
-            "for the time limit"
-        )
+        return _cycle_problem(text, event)
     try:
         tree = parse_safe(text)
     except UnsafeExpression:
@@ -698,4 +841,89 @@ def _timer_problem(tag: str, text: str, event: Any) -> str | None:
             TimerEventDefinition.get_datetime(value)
     except Exception as err:
         return f"timer value {value!r} is not valid ISO-8601 ({err})"
+    return None
+
+
+# A cron string: five to seven fields of digits, *, ?, ranges, lists and steps (Quartz/Spring).
+_CRON = re.compile(r"[\d*?/,LW#A-Z-]+(\s+[\d*?/,LW#A-Z-]+){4,6}")
+_CYCLE_HELP = (
+    "write an ISO-8601 repeating interval: R3/PT4H (three times, every 4 hours), "
+    "R/P1D (every day until the task is done) or R3/2026-06-08T09:00:00+07:00/PT4H"
+)
+
+
+def _cycle_problem(text: str, event: Any) -> str | None:
+    """A cycle timer runs as repeating reminders on a non-interrupting boundary event."""
+    kind = etree.QName(event).localname
+    shown = text.strip().strip("\"'")
+    if kind == "boundaryEvent" and event.get("cancelActivity", "true").strip() == "false":
+        where = None
+    elif kind == "boundaryEvent":
+        where = (
+            f"cycle timer {shown!r} is on an interrupting boundary event, which fires once and "
+            "ends the task it is attached to: untick 'Interrupting' (cancelActivity=\"false\") "
+            "for repeating reminders, or use a timeDuration or timeDate for a one-time escalation"
+        )
+    elif kind == "intermediateCatchEvent":
+        where = (
+            f"cycle timer {shown!r} is on an intermediate event, which waits once: use a "
+            "timeDuration (wait PT4H) or a timeDate there; repeating reminders belong on a "
+            "non-interrupting boundary event of the task to remind about"
+        )
+    elif kind == "startEvent":
+        where = (
+            f"cycle timer {shown!r} would start cases on a schedule by itself; prflow cases are "
+            "started by a person (prflow start): remove the timer from the start event"
+        )
+    else:
+        where = (
+            f"cycle timer {shown!r} is not run on a bpmn:{kind}; repeating reminders belong on a "
+            "non-interrupting boundary event"
+        )
+    try:
+        tree = parse_safe(text)
+    except UnsafeExpression:
+        tree = None
+    literal = getattr(tree, "body", None)
+    value = getattr(literal, "value", None)
+    if where:
+        return where
+    if not isinstance(value, str):
+        if _CRON.fullmatch(shown):
+            return (
+                f"cycle timer {shown!r} is a cron expression, which prflow does not read; "
+                f"{_CYCLE_HELP}"
+            )
+        if not re.match(r"R\d*/", shown):
+            return f"cycle timer {shown!r} is not a time prflow can read; {_CYCLE_HELP}"
+    try:
+        cycle = timer_events.parse_cycle(value if isinstance(value, str) else shown)
+    except ValueError as err:
+        return f"cycle timer {shown!r}: {err}"
+    if not isinstance(value, str):  # it parses, yet the dialect layer left it bare
+        return f"cycle timer {shown!r} is not a repeating interval prflow reads; {_CYCLE_HELP}"
+    if cycle.repetitions == 0:
+        return f"cycle timer {value!r} repeats 0 times, so it never fires; {_CYCLE_HELP}"
+    if cycle.repetitions is not None and cycle.repetitions > bounds.MAX_CYCLE_REPETITIONS:
+        return (
+            f"cycle timer {value!r} repeats {cycle.repetitions} times; at most "
+            f"{bounds.MAX_CYCLE_REPETITIONS} are run (R/... repeats until the task is done)"
+        )
+    least = bounds.MIN_CYCLE_INTERVAL
+    if cycle.interval < least:
+        return (
+            f"cycle timer {value!r} repeats every {cycle.interval.total_seconds():g} s; "
+            f"reminders repeat no more often than every {least.total_seconds() / 60:g} "
+            "minute(s) (PT1M), and a person needs hours (PT4H) or days (P1D)"
+        )
+    if cycle.interval > timedelta(days=bounds.MAX_LIMIT_DAYS):
+        return (
+            f"cycle timer {value!r} repeats only every {cycle.interval.days} days; "
+            f"at most {bounds.MAX_LIMIT_DAYS} days apart"
+        )
+    if cycle.start is not None:
+        try:
+            bounds.check_instant(cycle.start, f"the first instant of cycle timer {value!r}")
+        except InvalidInput as err:
+            return str(err)
     return None

@@ -27,6 +27,14 @@ What is read (and what each becomes):
   ``zeebe:loopCharacteristics`` -> BPMN ``loopDataInputRef``/``inputDataItem`` (and the
   output collection), which SpiffWorkflow runs.
 
+- a call activity's called process: BPMN ``calledElement``, or Zeebe
+  ``zeebe:calledElement processId`` (a literal id) -> ``calledElement``. prflow passes all
+  case data in and all of the called process's data back out (as SpiffWorkflow does, and
+  as Camunda 7's ``camunda:in/out variables="all"`` and Zeebe's default propagation do);
+  the newest deployed version is pinned when a case starts (Camunda 7's default binding
+  ``latest``). Other bindings (``deployment``, ``version``, ``versionTag``), tenant ids,
+  variable mappings and expressions as the called id are refused, each with the reason.
+
 ``camunda:assignee``, ``camunda:candidateUsers`` and Zeebe ``assignee``/``candidateUsers``
 are refused with the reason: prflow gives work to a role and a person claims it.
 Our own properties win over a modeler's attribute when both are set.
@@ -86,6 +94,8 @@ def normalize(root: Any) -> list[DialectProblem]:
                     timer.text = f'"{inner.strip(chr(34) + chr(39))}"'
     for loop in root.iter(f"{{{BPMN}}}multiInstanceLoopCharacteristics"):
         _read_loop(loop, problems)
+    for call in root.iter(f"{{{BPMN}}}callActivity"):
+        _read_call(call, problems)
     return problems
 
 
@@ -333,6 +343,87 @@ def _read_condition(expression: Any, problems: list[DialectProblem]) -> None:
         return
     # An unsafe result is reported by the safe-expression layer, on the translated text.
     expression.text = translated
+
+
+# -- call activities ---------------------------------------------------------------------
+
+_PINNED = (
+    "prflow pins the called process's newest deployed version when a case starts (Camunda's "
+    "'latest' binding) and keeps it for the case"
+)
+_ALL_DATA = (
+    "prflow passes all case data into the called process and all of its data back "
+    '(camunda:in/out variables="all")'
+)
+
+
+def _read_call(call: Any, problems: list[DialectProblem]) -> None:
+    """The called process of a call activity, read from Camunda 7, Zeebe or plain BPMN."""
+
+    def refuse(message: str) -> None:
+        problems.append(DialectProblem(call, message, "call-activity"))
+
+    zeebe = call.find("bpmn:extensionElements/zeebe:calledElement", NS)
+    if zeebe is not None:
+        process_id = (zeebe.get("processId") or "").strip()
+        if process_id.startswith("="):
+            literal = process_id[1:].strip()
+            if len(literal) > 1 and literal[0] == literal[-1] and literal[0] in "\"'":
+                process_id = literal[1:-1]
+        if not process_id or not _PROCESS_ID.fullmatch(process_id):
+            refuse(
+                f"zeebe:calledElement processId={zeebe.get('processId')!r} is not a process id; "
+                "write the called process's id literally (an expression cannot be pinned)"
+            )
+        elif not call.get("calledElement"):
+            call.set("calledElement", process_id)
+        for name in ("propagateAllChildVariables", "propagateAllParentVariables"):
+            if (zeebe.get(name) or "true").strip().lower() == "false":
+                refuse(
+                    f'zeebe:calledElement {name}="false" limits the data passed; {_ALL_DATA}: '
+                    f"tick the modeler's 'Propagate all {'child' if 'Child' in name else 'parent'}"
+                    " variables' (or remove the attribute)"
+                )
+    if call.find("bpmn:extensionElements/zeebe:ioMapping", NS) is not None:
+        refuse(f"zeebe:ioMapping on a call activity is not read; {_ALL_DATA}: remove the mapping")
+    called = call.get("calledElement")
+    if called and not _PROCESS_ID.fullmatch(called.strip()):
+        refuse(
+            f"calledElement {called!r} is an expression, not a process id; write the called "
+            "process's id (an expression cannot be pinned when the case starts)"
+        )
+    binding = (call.get(f"{{{CAMUNDA}}}calledElementBinding") or "latest").strip()
+    if binding != "latest":
+        refuse(
+            f"camunda:calledElementBinding={binding!r} is not read; {_PINNED}: remove the "
+            "binding (Binding: latest in the modeler)"
+        )
+    for attribute in ("calledElementVersion", "calledElementVersionTag",
+                      "calledElementTenantId", "caseRef", "variableMappingClass",
+                      "variableMappingDelegateExpression"):  # fmt: skip
+        value = call.get(f"{{{CAMUNDA}}}{attribute}")
+        if value:
+            refuse(
+                f"camunda:{attribute}={value!r} is not read by prflow ({_PINNED}; {_ALL_DATA}); "
+                "remove it"
+            )
+    for mapping in call.iterfind("bpmn:extensionElements/camunda:in", NS):
+        if mapping.get("variables") != "all" or len(mapping.attrib) != 1:
+            refuse(_mapping_problem("in", mapping))
+    for mapping in call.iterfind("bpmn:extensionElements/camunda:out", NS):
+        if mapping.get("variables") != "all" or len(mapping.attrib) != 1:
+            refuse(_mapping_problem("out", mapping))
+
+
+def _mapping_problem(direction: str, mapping: Any) -> str:
+    written = " ".join(f'{etree.QName(k).localname}="{v}"' for k, v in mapping.attrib.items())
+    return (
+        f"camunda:{direction} {written} maps single variables; {_ALL_DATA}: use "
+        f'camunda:{direction} variables="all" or remove the mapping'
+    )
+
+
+_PROCESS_ID = re.compile(r"[A-Za-z_][\w.\-]*")
 
 
 # -- multi-instance -----------------------------------------------------------------------

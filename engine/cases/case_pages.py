@@ -4,9 +4,12 @@
   the diagram's next gateway reads from the step's data (``decision == "ok"`` / ``"fix"``),
   so a form can offer exactly the branches the process has.
 - ``diagram``: a case's BPMN XML with its steps sorted into done, current and overdue, for
-  a viewer to highlight the path taken.
+  a viewer to highlight the path taken (a called process's steps light their call activity).
 - ``sent_back``: the reason a step came back, read from the completed step that sent it.
 - ``task_form``: the form deployed with the task's version, for the page to render.
+
+Given the ``case_id``, the step and form lookups also search the called processes'
+versions pinned with that case (a step of a called process is a task of the case).
 - ``time_left``: working time until (or past) a due time, for "2 working hours left".
 """
 
@@ -21,7 +24,7 @@ from typing import Any
 from lxml import etree
 from sqlmodel import col, select
 
-from engine.cases.deployment import compiled_row, forms_of
+from engine.cases.deployment import called_rows, compiled_row, forms_of, pins_of
 from engine.context import Prflow
 from engine.errors import NotFound
 from engine.forms.definitions import Form
@@ -101,22 +104,46 @@ def _choices(tree: Any, element_id: str) -> tuple[str | None, tuple[str, ...]]:
     return None, ()
 
 
-def step_names(ctx: Prflow, process_key: str, version: int) -> dict[str, str]:
-    """Each user task's name by element id, for timelines that log element ids."""
+def _with_called(
+    ctx: Prflow, process_key: str, version: int, case_id: int | None
+) -> list[Definition]:
+    """The version, then the called versions pinned with the case (if one is named)."""
     row = _definition(ctx, process_key, version)
-    return {key: info.name for key, info in compiled_row(row).user_tasks.items()}
+    if case_id is None:
+        return [row]
+    with read_session(ctx.db) as session:
+        called = session.exec(select(Case.called_versions).where(col(Case.id) == case_id)).first()
+        return [row, *called_rows(session, pins_of(called)).values()]
 
 
-def task_form(ctx: Prflow, process_key: str, version: int, form_id: str | None) -> Form | None:
+def step_names(
+    ctx: Prflow, process_key: str, version: int, case_id: int | None = None
+) -> dict[str, str]:
+    """Each user task's name by element id, for timelines that log element ids."""
+    names: dict[str, str] = {}
+    for row in reversed(_with_called(ctx, process_key, version, case_id)):
+        names.update({key: info.name for key, info in compiled_row(row).user_tasks.items()})
+    return names
+
+
+def task_form(
+    ctx: Prflow, process_key: str, version: int, form_id: str | None, case_id: int | None = None
+) -> Form | None:
     """The form deployed with this version for a task; None for versions without forms."""
     if form_id is None:
         return None
-    forms = forms_of(_definition(ctx, process_key, version))
-    return forms.get(form_id) if form_id in forms else None
+    for row in _with_called(ctx, process_key, version, case_id):
+        forms = forms_of(row)
+        if form_id in forms:
+            return forms.get(form_id)
+    return None
 
 
-def step_info(ctx: Prflow, process_key: str, version: int, element_id: str) -> StepInfo:
-    row = _definition(ctx, process_key, version)
+def step_info(
+    ctx: Prflow, process_key: str, version: int, element_id: str, case_id: int | None = None
+) -> StepInfo:
+    rows = _with_called(ctx, process_key, version, case_id)
+    row = next((r for r in rows if element_id in compiled_row(r).user_tasks), rows[0])
     info = compiled_row(row).user_tasks.get(element_id)
     name = info.name if info else element_id
     choice_field, choices = _choices(_tree(row.xml), element_id)
@@ -131,11 +158,13 @@ def diagram(ctx: Prflow, case_id: int, now: datetime) -> Diagram:
             raise NotFound("case", case_id, "see the cases in your inbox")
         definition = session.get(Definition, case.definition_id)
         rows = session.exec(select(TaskRow).where(TaskRow.case_id == case_id)).all()
-    assert definition is not None  # a case always has its definition (foreign key)
-    done = {r.element_id for r in rows if r.status == "completed"}
-    current = {r.element_id for r in rows if r.status in ("ready", "claimed")}
+        assert definition is not None  # a case always has its definition (foreign key)
+        shown = _shown_as(definition, called_rows(session, pins_of(case.called_versions)))
+    done = {shown.get(r.element_id, r.element_id) for r in rows if r.status == "completed"}
+    current = {shown.get(r.element_id, r.element_id) for r in rows
+               if r.status in ("ready", "claimed")}  # fmt: skip
     overdue = {
-        r.element_id
+        shown.get(r.element_id, r.element_id)
         for r in rows
         if r.status in ("ready", "claimed") and r.due_at is not None and r.due_at < now
     }
@@ -144,6 +173,24 @@ def diagram(ctx: Prflow, case_id: int, now: datetime) -> Diagram:
     taken = _flows_between(tree, visited)
     done |= visited - current
     return Diagram(definition.xml, frozenset(done), frozenset(current), frozenset(overdue), taken)
+
+
+def _shown_as(root: Definition, called: dict[str, Definition]) -> dict[str, str]:
+    """Each step of a called process, by the call activity of the case's diagram that runs
+    it (the diagram shows the caller only; a called process's steps light its call)."""
+    shown: dict[str, str] = {}
+    for call in compiled_row(root).calls:
+        stack, seen = [call.called], set()
+        while stack:
+            key = stack.pop()
+            if key in seen or key not in called:
+                continue
+            seen.add(key)
+            compiled = compiled_row(called[key])
+            for element_id in compiled.user_tasks:
+                shown.setdefault(element_id, call.element_id)
+            stack.extend(each.called for each in compiled.calls)
+    return shown
 
 
 def _path(tree: Any, steps: set[str], *, finished: bool) -> set[str]:

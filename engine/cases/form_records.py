@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 from engine.accounts.users import UserView, get_user
 from engine.cases import service
-from engine.cases.deployment import forms_of
+from engine.cases.deployment import case_forms as forms_of_case
+from engine.cases.deployment import pins_of
 from engine.cases.permissions import Action, require
 from engine.cases.views import CaseView, case_view
 from engine.context import Prflow
@@ -38,7 +39,7 @@ def case_forms(ctx: Prflow, case_id: int, actor: str) -> CaseForms:
         require(user, Action.VIEW_CASE, case_view(session, case_id))
         definition = session.get(Definition, row.definition_id)
         assert definition is not None  # a foreign key guarantees it
-        forms = forms_of(definition)
+        forms = forms_of_case(session, definition, pins_of(row.called_versions))
     case = service.show(ctx, case_id)
     logins = {case.started_by} | {t.completed_by for t in case.tasks if t.completed_by}
     with read_session(ctx.db) as session:

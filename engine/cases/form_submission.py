@@ -1,7 +1,8 @@
 """The one call the use cases make to check a submission against its deployed form.
 
-``checked(session, definition, form_id, case_id, data)`` reads the forms stored with the
-case's definition version (so a running case keeps the forms it started with), looks up
+``checked(session, forms, form_id, case_id, data)`` checks against the forms stored with
+the case's definition version and the called versions pinned with it
+(``engine.cases.deployment.case_forms``: a running case keeps the forms it started with), looks up
 people and the case's uploaded files, and returns the typed values to store — or raises
 ``FormInvalid`` before anything is stepped or saved. ``checked_start`` does the same for
 a new case's data when the process has a start form (``<process key>_start``).
@@ -15,6 +16,7 @@ from typing import Any
 from sqlmodel import Session, select
 
 from engine.cases.deployment import forms_of, start_form
+from engine.forms.definitions import FormCatalogue
 from engine.forms.values import Lookups, check
 from engine.store.tables import Attachment, Definition, UserRole
 
@@ -23,13 +25,12 @@ NO_CASE = 0  # before a case exists no file can belong to it
 
 def checked(
     session: Session,
-    definition: Definition,
+    forms: FormCatalogue,
     form_id: str | None,
     case_id: int,
     data: Mapping[str, Any],
 ) -> dict[str, Any]:
     """The typed submission; unchanged for versions deployed before forms existed."""
-    forms = forms_of(definition)
     if form_id is None or form_id not in forms:
         return dict(data)
     return check(forms.get(form_id), data, lookups(session, case_id))
@@ -39,7 +40,7 @@ def checked_start(
     session: Session, definition: Definition, data: Mapping[str, Any]
 ) -> dict[str, Any]:
     """Case data checked against the process's start form, where it has one."""
-    return checked(session, definition, start_form(definition.key), NO_CASE, data)
+    return checked(session, forms_of(definition), start_form(definition.key), NO_CASE, data)
 
 
 def lookups(session: Session, case_id: int) -> Lookups:

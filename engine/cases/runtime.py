@@ -45,7 +45,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from engine.bpmn.definitions import CompiledDefinition
 from engine.bpmn.expressions import DUE_AT, DueResolver, SafeScriptEngine
-from engine.bpmn.timer_events import event_definitions, stepping
+from engine.bpmn.timer_events import cycle_state, event_definitions, stepping
 from engine.errors import InvalidInput
 
 
@@ -85,6 +85,16 @@ class WaitingTimer:
     spiff_task_id: str
     element_id: str
     fire_at: datetime
+    repetition: int | None = None  # a cycle timer: the number of the repetition it waits for
+
+
+@dataclass(frozen=True)
+class CycleFiring:
+    """What one firing of a cycle timer did (``engine.bpmn.timer_events.GatedCycle``)."""
+
+    repetition: int  # the repetition fired, counting from 1
+    fire_at: datetime  # its nominal instant
+    missed: int  # earlier overdue repetitions it stood in for (after a downtime)
 
 
 def new_workflow(
@@ -181,8 +191,14 @@ def compact(workflow: Any) -> None:
     the workflow needs only the subtree from the deepest task that is an ancestor of every
     unfinished one. That task becomes the new root and keeps its full data (saved state
     stores a root's data whole, other tasks as deltas), so nothing a later step reads is
-    lost. Workflows with subprocesses are left alone: their parent links cross workflows.
+    lost. A finished subprocess (an embedded one, or a called process's run) is dropped
+    once the task that ran it has finished too: its data already went back to that task.
+    Workflows with a subprocess still running are left alone: parent links cross workflows.
     """
+    for task_id, subprocess in list(workflow.subprocesses.items()):
+        parent = workflow.get_task_from_id(task_id)
+        if subprocess.completed and (parent is None or parent.has_state(TaskState.FINISHED_MASK)):
+            workflow.subprocesses.pop(task_id, None)
     if workflow.subprocesses:
         return
     paths = [
@@ -252,9 +268,18 @@ def waiting_timers(workflow: Any) -> list[WaitingTimer]:
         # An event-based gateway holds its timer target's definition (one per gateway).
         if not any(isinstance(d, TimerEventDefinition) for d in event_definitions(task.task_spec)):
             continue
+        cycle = cycle_state(task)
+        if cycle is not None:
+            if cycle.next_at is not None:  # a spent cycle waits for nothing more
+                timers.append(
+                    WaitingTimer(
+                        str(task.id), task.task_spec.bpmn_id, cycle.next_at, cycle.done + 1
+                    )
+                )
+            continue
         value = task._get_internal_data("event_value")
         if not isinstance(value, str):
-            continue  # cycle timers keep a dict; prflow's diagrams use none
+            continue  # not armed yet
         timers.append(
             WaitingTimer(
                 str(task.id),
@@ -339,6 +364,25 @@ def deliver_message(
 
     _run(workflow, now, step)
     return caught
+
+
+def cycle_fired(timer_task: Any, waiting: WaitingTimer) -> CycleFiring | None:
+    """The firing of a cycle timer since it was ``waiting``, if it fired; else None."""
+    cycle = cycle_state(timer_task)
+    if cycle is None or waiting.repetition is None or cycle.done < waiting.repetition:
+        return None
+    assert cycle.last_at is not None  # set by every firing
+    return CycleFiring(cycle.done, cycle.last_at, cycle.missed)
+
+
+def cycle_firings(workflow: Any, element_id: str) -> set[tuple[int, datetime]]:
+    """(repetition, instant) of the latest firing of each cycle timer of ``element_id``."""
+    found = set()
+    for task in workflow.get_tasks():
+        cycle = cycle_state(task) if task.task_spec.bpmn_id == element_id else None
+        if cycle is not None and cycle.last_at is not None:
+            found.add((cycle.done, cycle.last_at))
+    return found
 
 
 def due_at_timers(workflow: Any) -> dict[str, list[Any]]:

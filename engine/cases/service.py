@@ -24,7 +24,15 @@ from engine.accounts import users
 from engine.accounts.users import UnknownRole, UserView, get_user, known_roles
 from engine.bpmn.expressions import DUE_AT
 from engine.cases import form_submission, runtime
-from engine.cases.deployment import compiled_row, startable_version
+from engine.cases.deployment import (
+    compiled_case,
+    compiled_row,
+    pin_called,
+    pins_of,
+    pins_text,
+    startable_version,
+    step_forms,
+)
 from engine.cases.messages import MessageNotAwaited, waiting_views
 from engine.cases.permissions import Action, case_actions, require
 from engine.cases.status import (
@@ -95,8 +103,11 @@ def start(ctx: Prflow, process_key: str, data: Mapping[str, Any], actor: str) ->
         definition = startable_version(session, process_key)
         assert definition.id is not None
         data = form_submission.checked_start(session, definition, data)
-        compiled = compiled_row(definition)
-        require(user, Action.START, process_view(definition.key, compiled))
+        require(user, Action.START, process_view(definition.key, compiled_row(definition)))
+        # The called processes' versions are pinned now: a later deploy of one of them
+        # changes no running case.
+        pins = pin_called(session, definition)
+        compiled = compiled_case(session, definition, pins)
         dues = DueTimes(ctx, compiled, now)
         workflow = runtime.new_workflow(compiled, data, dues.resolver(), now)
         case = Case(
@@ -111,12 +122,14 @@ def start(ctx: Prflow, process_key: str, data: Mapping[str, Any], actor: str) ->
             started_by=actor,
             calendar_fingerprint=ctx.calendar.fingerprint,
             unit=user.unit,
+            called_versions=pins_text(pins),
         )
         session.add(case)
         session.flush()
         assert case.id is not None
         events.append_for_case(
-            session, case, ev.CaseStarted(data=dict(data), definition_id=definition.id),
+            session, case,
+            ev.CaseStarted(data=dict(data), definition_id=definition.id, called=pins),
             at=now, actor=actor,
         )  # fmt: skip
         mirror_and_save(session, case, compiled, workflow, dues, now, actor, 0)
@@ -177,9 +190,12 @@ def complete(
         if expected_version is not None and expected_version != case.lock_version:
             raise StaleCase(row.case_id, expected_version, case.lock_version)
         definition = _definition(ctx, session, case.definition_id)
-        # Checked against the version's own forms before anything is stepped.
-        data = form_submission.checked(session, definition, row.form, row.case_id, data)
-        compiled = compiled_row(definition)
+        pins = pins_of(case.called_versions)
+        # Checked against the forms of the step's own version (the case's, or a called
+        # version pinned with it) before anything is stepped.
+        forms = step_forms(session, definition, pins, row.element_id)
+        data = form_submission.checked(session, forms, row.form, row.case_id, data)
+        compiled = compiled_case(session, definition, pins)
         dues = DueTimes(ctx, compiled, now)
         workflow = load_workflow(ctx, case, compiled, dues)
         runtime.complete_task(workflow, row.spiff_task_id, data, now)
@@ -250,7 +266,7 @@ def deliver_message(
         if expected_version is not None and expected_version != case.lock_version:
             raise StaleCase(case_id, expected_version, case.lock_version)
         definition = _definition(ctx, session, case.definition_id)
-        compiled = compiled_row(definition)
+        compiled = compiled_case(session, definition, pins_of(case.called_versions))
         dues = DueTimes(ctx, compiled, now)
         workflow = load_workflow(ctx, case, compiled, dues)
         waiting = waiting_views(workflow, compiled)
@@ -479,8 +495,11 @@ def show(ctx: Prflow, case_id: int, actor: str | None = None) -> CaseView:
                 f"case {case_id} was purged after its retention period; its history stays in "
                 f"the audit log: prflow audit timeline {case_id}"
             )
-        definition = _definition(ctx, session, _definition_id(session, case_id))
-        compiled = compiled_row(definition)
+        definition_id, called = session.exec(
+            select(Case.definition_id, Case.called_versions).where(col(Case.id) == case_id)
+        ).one()
+        definition = _definition(ctx, session, definition_id)
+        compiled = compiled_case(session, definition, pins_of(called))
         workflow = runtime.restore(case_state(session, case_id), compiled, no_resolver)
         view = case_view(session, case_id, _case_data(workflow))
         if view.status not in (CaseStatus.RUNNING, CaseStatus.SUSPENDED):
@@ -561,11 +580,6 @@ def _with_open_siblings(session: Session, task_id: int) -> tuple[TaskRow, Case, 
         raise NotFound("task", task_id, "see open tasks with: prflow inbox --as LOGIN")
     row, case = found[0]
     return row, case, [sibling for sibling, _ in rows]
-
-
-def _definition_id(session: Session, case_id: int) -> int:
-    found = session.exec(select(Case.definition_id).where(col(Case.id) == case_id)).one()
-    return int(found)
 
 
 def _definition(ctx: Prflow, session: Session, definition_id: int) -> Definition:

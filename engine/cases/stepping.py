@@ -219,10 +219,12 @@ def _sync_timers(session: Session, case_id: int, workflow: Any) -> None:
     waiting = {timer.spiff_task_id: timer for timer in runtime.waiting_timers(workflow)}
     stored = session.exec(select(PendingTimer).where(PendingTimer.case_id == case_id)).all()
     for row in stored:
-        if row.spiff_task_id not in waiting:
+        timer = waiting.pop(row.spiff_task_id, None)
+        if timer is None:
             session.delete(row)
-        else:
-            waiting.pop(row.spiff_task_id)
+        elif row.fire_at != timer.fire_at:  # a cycle timer moved on to its next repetition
+            row.fire_at = timer.fire_at
+            session.add(row)
     for timer in waiting.values():
         if timer.fire_at >= NEVER_DUE:
             continue

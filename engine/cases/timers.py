@@ -7,7 +7,11 @@
   *strictly* past ``now``, as SpiffWorkflow's own ``has_fired`` has it; it decides against
   ``now``, not the wall clock (``engine.bpmn.timer_events``), so one pass is one instant. Each
   fired timer is logged as a ``timer_fired`` event; the follow-up tasks it opens are
-  mirrored into task rows by ``stepping.mirror_and_save``.
+  mirrored into task rows by ``stepping.mirror_and_save``. A cycle timer (a reminder,
+  ``R3/PT4H``) logs one event per firing with its repetition number; its ``pending_timer``
+  row then moves to the next repetition, and goes after the last one or when the reminded
+  task ends. Repetitions that fell due while no sweep ran fire as **one** firing (the
+  latest, with ``missed`` counting the others; ``engine.bpmn.timer_events``).
 - **Recompute due times after a calendar change.** A running case remembers the calendar
   fingerprint its due times were computed with. When ``ctx.calendar.fingerprint`` differs,
   the open tasks' ``due_at`` are recomputed from their ``created_at`` (the instant they
@@ -46,7 +50,7 @@ from sqlmodel import Session, col, func, select
 from engine import clock
 from engine.bpmn.definitions import CompiledDefinition
 from engine.cases import runtime, task_due
-from engine.cases.deployment import compiled_row
+from engine.cases.deployment import compiled_case, pins_of
 from engine.cases.status import OPEN_TASK, CaseStatus
 from engine.cases.stepping import DueTimes, StaleCase, load_workflow, mirror_and_save
 from engine.context import Prflow
@@ -70,6 +74,7 @@ class FiredTimer:
     element_id: str
     spiff_task_id: str
     fire_at: datetime
+    repetition: int | None = None  # a cycle timer's repetition, counting from 1
 
 
 @dataclass(frozen=True)
@@ -177,7 +182,7 @@ def _sweep_case(ctx: Prflow, case_id: int, now: datetime, fingerprint: str) -> _
             return None  # another sweeper did it between our query and our lock
         definition = session.get(Definition, case.definition_id)
         assert definition is not None  # a foreign key guarantees it
-        compiled = compiled_row(definition)
+        compiled = compiled_case(session, definition, pins_of(case.called_versions))
         loaded_version = case.lock_version
         dues = DueTimes(ctx, compiled, now)
         workflow = load_workflow(ctx, case, compiled, dues)
@@ -220,13 +225,21 @@ def _fire(session: Session, case: Case, workflow: Any, now: datetime) -> list[Fi
     ran = runtime.fire_due_timers(workflow, now)
     fired: list[FiredTimer] = []
     for timer in waiting:
-        # A timer also leaves WAITING when it is cancelled (its task was interrupted or
-        # completed); only a timer that fired went on to run.
-        if timer.spiff_task_id not in ran:
-            continue
-        # A boundary timer belongs to the task it is attached to; an intermediate one (or
-        # an event-based gateway's, gone with the gateway's finished history) to none.
         spiff_task = runtime.find_task(workflow, timer.spiff_task_id)
+        # A cycle timer stays waiting between repetitions: it fired if its count moved on.
+        cycle = (
+            runtime.cycle_fired(spiff_task, timer)
+            if timer.repetition is not None and spiff_task is not None
+            else None
+        )
+        # A timer also leaves WAITING when it is cancelled (its task was interrupted or
+        # completed); only a timer that fired went on to run (``ran`` is read before
+        # compaction, which drops an event-based gateway whose timer won).
+        if cycle is None and (timer.repetition is not None or timer.spiff_task_id not in ran):
+            continue
+        fire_at = cycle.fire_at if cycle is not None else timer.fire_at
+        # A boundary timer belongs to the task it is attached to; an intermediate one (or
+        # an event-based gateway's, gone with its finished history) to none.
         boundary = spiff_task is not None and runtime.is_boundary(spiff_task)
         attached = runtime.attached_task(spiff_task) if boundary else None
         row = (
@@ -240,14 +253,24 @@ def _fire(session: Session, case: Case, workflow: Any, now: datetime) -> list[Fi
             TimerFired(
                 element_id=timer.element_id,
                 spiff_task_id=timer.spiff_task_id,
-                fire_at=timer.fire_at.isoformat(),
+                fire_at=fire_at.isoformat(),
                 attached_to=runtime.element_id(attached) if attached is not None else None,
+                repetition=cycle.repetition if cycle is not None else None,
+                missed=cycle.missed if cycle is not None else 0,
             ),
             at=now,
             actor=SWEEP_ACTOR,
             task_id=row.id if row is not None else None,
         )
-        fired.append(FiredTimer(case.id, timer.element_id, timer.spiff_task_id, timer.fire_at))
+        fired.append(
+            FiredTimer(
+                case.id,
+                timer.element_id,
+                timer.spiff_task_id,
+                fire_at,
+                cycle.repetition if cycle is not None else None,
+            )
+        )
     return fired
 
 

@@ -369,13 +369,15 @@ def _task_view(task: Any, case: Any = None) -> TaskView:
 _CASE_COLUMNS = (
     Case.id, Case.process_key, Definition.name, Case.version, Case.status, Case.lock_version,
     Case.started_at, Case.started_by, Case.completed_at, Case.unit, Definition.id,
-    Definition.sha256,
+    Definition.sha256, Case.called_versions,
 )  # fmt: skip
 # The lane roles of each deployed version, by its content hash (versions never change).
 _LANES: dict[str, frozenset[str]] = {}
 
 
-def _lanes(session: Session, definition_id: int, sha256: str) -> frozenset[str]:
+def _lanes(session: Session, definition_id: int, sha256: str, called: str = "") -> frozenset[str]:
+    """The roles of the version's lanes, and of the called versions pinned with the case
+    (``called``, as stored): whoever works a step of the case may see it."""
     if sha256 not in _LANES:
         row = session.get(Definition, definition_id)
         assert row is not None  # the case's foreign key guarantees it
@@ -383,7 +385,13 @@ def _lanes(session: Session, definition_id: int, sha256: str) -> frozenset[str]:
         # A lane that only waits for a message (a receive task's) sees the case it answers.
         roles = {info.role for info in compiled.user_tasks.values()}
         _LANES[sha256] = frozenset(roles | {r for r in compiled.message_roles.values() if r})
-    return _LANES[sha256]
+    lanes = _LANES[sha256]
+    if called:
+        for called_id in json.loads(called).values():
+            row = session.get(Definition, int(called_id))
+            assert row is not None  # versions are never deleted
+            lanes |= _lanes(session, int(called_id), row.sha256)
+    return lanes
 
 
 def case_view(session: Session, case_id: int, data: dict[str, Any] | None = None) -> CaseView:
@@ -400,12 +408,12 @@ def case_view(session: Session, case_id: int, data: dict[str, Any] | None = None
         _task_select().where(col(TaskRow.case_id) == case_id).order_by(col(TaskRow.id))
     ).all()
     (id_, key, name, version, status, lock_version, started_at, started_by, done, unit,
-     definition_id, sha256) = header  # fmt: skip
+     definition_id, sha256, called) = header  # fmt: skip
     return CaseView(
         id=id_, process_key=key, process_name=name, version=version, status=status,
         lock_version=lock_version, started_at=started_at, started_by=started_by,
         completed_at=done, data=data or {}, tasks=[_task_view(row) for row in tasks], unit=unit,
-        lanes=_lanes(session, definition_id, sha256),
+        lanes=_lanes(session, definition_id, sha256, called),
     )  # fmt: skip
 
 

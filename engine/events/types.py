@@ -91,11 +91,13 @@ class UserAdded(EventBody):
 
 @dataclass(frozen=True)
 class CaseStarted(EventBody):
-    """A case was started on a definition version with its start form's data."""
+    """A case was started on a definition version with its start form's data; ``called``
+    pins the version (definition id) of each process its call activities reach."""
 
     TYPE = EventType.CASE_STARTED
     data: dict[str, Any] = field(default_factory=dict)
     definition_id: int | None = None
+    called: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -253,13 +255,21 @@ class AttachmentStored(EventBody):
 
 @dataclass(frozen=True)
 class TimerFired(EventBody):
-    """A BPMN timer fired in a sweep; ``attached_to`` names the task a boundary timer guards."""
+    """A BPMN timer fired in a sweep; ``attached_to`` names the task a boundary timer guards.
+
+    A cycle timer (a reminder, ``R3/PT4H``) logs one of these per firing: ``repetition``
+    counts from 1, ``fire_at`` is that repetition's own instant, and ``missed`` the earlier
+    overdue repetitions this one firing stood in for after a downtime. Other timers, and
+    events written before cycles ran, have ``repetition`` None.
+    """
 
     TYPE = EventType.TIMER_FIRED
     element_id: str = ""
     spiff_task_id: str = ""
     fire_at: str = ""
     attached_to: str | None = None
+    repetition: int | None = None
+    missed: int = 0
 
 
 @dataclass(frozen=True)

@@ -64,6 +64,11 @@ class Case(SQLModel, table=True):
     completed_at: datetime | None = Field(default=None, sa_column=_utc_column())
     calendar_fingerprint: str = ""
     unit: str = ""  # the starter's unit when the case started (supervisors act within it)
+    # The versions of the processes its call activities call, pinned when it started:
+    # JSON {process key: definition id}, "" for a case that calls none.
+    called_versions: str = Field(
+        default="", sa_column=Column(Text, nullable=False, server_default="")
+    )
 
 
 class TaskRow(SQLModel, table=True):

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-from tests.bpmn.scenario import NOW, FireTimers, Message, run_both
+from tests.bpmn.scenario import NOW, Message, Sweep, run_both
 
 DIAGRAMS = Path(__file__).parent / "diagrams"
 RACE = DIAGRAMS / "bpmnio_reply_race.bpmn"  # bpmn.io: event-based gateway, message vs PT2H
@@ -26,12 +26,12 @@ def test_the_reply_wins_the_race_and_its_data_joins_the_case() -> None:
 
 
 def test_the_timer_wins_the_race_when_it_fires_first() -> None:
-    outcome = run_both(RACE, {}, [ASK, FireTimers(NOW + timedelta(hours=2, seconds=1))])
+    outcome = run_both(RACE, {}, [ASK, Sweep(NOW + timedelta(hours=2, seconds=1))])
     assert outcome.open == ("Activity_0chase",) and outcome.waiting == ()
 
 
 def test_a_timer_not_yet_due_leaves_the_race_open_for_the_reply() -> None:
-    steps = [ASK, FireTimers(NOW + timedelta(hours=1)), Message("agency_reply", {"answer": "x"})]
+    steps = [ASK, Sweep(NOW + timedelta(hours=1)), Message("agency_reply", {"answer": "x"})]
     outcome = run_both(RACE, {}, steps)
     assert outcome.open == ("Activity_0use",)
 
@@ -43,7 +43,7 @@ def test_before_either_event_the_case_waits_for_the_reply() -> None:
 
 def test_each_branch_of_the_race_runs_to_its_end() -> None:
     reply = [ASK, Message("agency_reply", {"answer": "ok"}), ("Activity_0use", {})]
-    late = [ASK, FireTimers(NOW + timedelta(hours=3)), ("Activity_0chase", {})]
+    late = [ASK, Sweep(NOW + timedelta(hours=3)), ("Activity_0chase", {})]
     assert run_both(RACE, {}, reply).completed
     assert run_both(RACE, {}, late).completed
 

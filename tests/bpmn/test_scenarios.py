@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from engine.cases import runtime
 from engine.cases.runtime import StepFailed
-from tests.bpmn.scenario import run, run_both
+from tests.bpmn.scenario import NOW, compile_fresh, no_due, run, run_both
 
 DIAGRAMS = Path(__file__).parent / "diagrams"
 C7 = DIAGRAMS / "camunda7_release_review.bpmn"
@@ -163,3 +164,97 @@ def test_an_escalation_is_caught_like_an_error(tmp_path: Path) -> None:
     path.write_text(text, encoding="utf-8")
     outcome = run_both(path, {}, [("Activity_0in", {"bad": True}), ("Activity_0fix", {})])
     assert outcome.completed and "Activity_0after" not in outcome.done
+
+
+CALLER = DIAGRAMS / "camunda7_call_release.bpmn"
+CALLED = DIAGRAMS / "bpmnio_called_review.bpmn"
+DRAFT, REVIEW, PUBLISH = "Activity_0draftc", "Activity_0ioreview", "Activity_0publish"
+
+
+def test_a_call_activity_runs_the_called_process_then_goes_on_with_its_data() -> None:
+    steps = [
+        (DRAFT, {"headline": "ข่าว"}),
+        (REVIEW, {"decision": "approve"}),
+        (PUBLISH, {"url": "https://example.go.th/1"}),
+    ]
+    outcome = run_both(CALLER, {"title": "t"}, steps, called=[CALLED])
+    assert outcome.completed and outcome.done == (DRAFT, REVIEW, PUBLISH)
+    # Case data went into the called process and its decision came back out.
+    assert outcome.data == {
+        "title": "t", "headline": "ข่าว", "decision": "approve", "url": "https://example.go.th/1",
+    }  # fmt: skip
+
+
+def test_a_revise_loop_calls_the_process_again() -> None:
+    steps = [
+        (DRAFT, {"headline": "a"}), (REVIEW, {"decision": "revise"}),
+        (DRAFT, {"headline": "b"}), (REVIEW, {"decision": "approve"}), (PUBLISH, {}),
+    ]  # fmt: skip
+    outcome = run_both(CALLER, {}, steps, called=[CALLED])
+    assert outcome.completed and outcome.data["headline"] == "b"
+
+
+def test_the_refused_end_is_reached_after_the_called_process() -> None:
+    outcome = run_both(CALLER, {}, [(DRAFT, {}), (REVIEW, {"decision": "refuse"})], called=[CALLED])
+    assert outcome.completed and PUBLISH not in outcome.done
+
+
+def test_a_case_waits_in_the_called_process_across_a_restore() -> None:
+    outcome = run_both(CALLER, {}, [(DRAFT, {"headline": "h"})], called=[CALLED])
+    assert not outcome.completed and outcome.open == (REVIEW,)
+
+
+def test_the_called_process_data_inputs_and_outputs_limit_what_passes(tmp_path: Path) -> None:
+    """With BPMN data inputs/outputs on the called process, only those pass (SpiffWorkflow)."""
+    io = (
+        '<bpmn:ioSpecification id="IO_review">'
+        '<bpmn:dataInput id="headline" name="headline" />'
+        '<bpmn:dataOutput id="decision" name="decision" />'
+        '<bpmn:inputSet id="In_review"><bpmn:dataInputRefs>headline</bpmn:dataInputRefs>'
+        '</bpmn:inputSet><bpmn:outputSet id="Out_review">'
+        "<bpmn:dataOutputRefs>decision</bpmn:dataOutputRefs></bpmn:outputSet>"
+        "</bpmn:ioSpecification>"
+    )
+    text = CALLED.read_text(encoding="utf-8")
+    text = text.replace('<bpmn:laneSet id="LaneSet_io_called_review">',
+                        io + '<bpmn:laneSet id="LaneSet_io_called_review">')  # fmt: skip
+    called = tmp_path / CALLED.name
+    called.write_text(text, encoding="utf-8")
+    steps = [(DRAFT, {"headline": "h"}), (REVIEW, {"decision": "refuse", "note": "n"})]
+    outcome = run_both(CALLER, {"title": "t"}, steps, called=[called])
+    assert outcome.completed
+    assert outcome.data == {"title": "t", "headline": "h", "decision": "refuse"}  # no "note"
+
+
+def test_a_finished_call_is_dropped_so_the_saved_state_stays_small_across_loops() -> None:
+    compiled = compile_fresh(CALLER, [CALLED])
+    workflow = runtime.new_workflow(compiled, {}, no_due, NOW)
+    sizes = []
+    for _ in range(4):
+        for data in ({"headline": "h"}, {"decision": "revise"}):
+            [task] = runtime.ready_user_tasks(workflow)
+            runtime.complete_task(workflow, str(task.id), data, NOW)
+            workflow = runtime.restore(runtime.serialize(workflow), compiled, no_due)
+        sizes.append(len(runtime.serialize(workflow)))
+    assert not workflow.subprocesses
+    assert max(sizes) - min(sizes) < 100, sizes  # no round of the loop is kept
+
+
+def test_a_multi_instance_call_activity_runs_the_called_process_once_per_item(
+    tmp_path: Path,
+) -> None:
+    text = CALLER.read_text(encoding="utf-8").replace(
+        "      <bpmn:outgoing>Flow_0c3</bpmn:outgoing>\n    </bpmn:callActivity>",
+        "      <bpmn:outgoing>Flow_0c3</bpmn:outgoing>\n"
+        "      <bpmn:multiInstanceLoopCharacteristics"
+        ' camunda:collection="${reviewers}" camunda:elementVariable="reviewer" />\n'
+        "    </bpmn:callActivity>",
+    )
+    caller = tmp_path / CALLER.name
+    caller.write_text(text, encoding="utf-8")
+    review = (REVIEW, {"decision": "approve"})
+    outcome = run_both(
+        caller, {"reviewers": ["a", "b"]}, [(DRAFT, {}), review, review, (PUBLISH, {})],
+        called=[CALLED],
+    )  # fmt: skip
+    assert outcome.completed and outcome.done.count(REVIEW) == 2

@@ -97,7 +97,7 @@ def test_is_executable_false_gets_a_one_line_hint_and_executable_accepts_it(
 @pytest.mark.parametrize(
     ("timer", "advice"),
     [
-        ("<bpmn:timeCycle>R6/P1D</bpmn:timeCycle>", "cycle timer 'R6/P1D' is not run yet"),
+        ("<bpmn:timeCycle>R6/PT1S</bpmn:timeCycle>", "cycle timer 'R6/PT1S' repeats every 1 s"),
         ("<bpmn:timeCycle>0 0 9 * * ?</bpmn:timeCycle>", "cycle timer '0 0 9 * * ?'"),
         ("<bpmn:timeDuration>three days</bpmn:timeDuration>", "PT3H"),
     ],

@@ -76,6 +76,8 @@ def test_the_timer_fires_once_and_opens_the_supervisors_follow_up(ctx: Prflow) -
                 "spiff_task_id": events_of(ctx, "timer_fired")[0][1]["spiff_task_id"],
                 "fire_at": DUE.isoformat(),
                 "attached_to": "write",
+                "repetition": None,  # a one-off timer, not a cycle
+                "missed": 0,
             },
         )
     ]
