@@ -14,7 +14,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlmodel import Session, col, select
+from sqlalchemy import bindparam
+from sqlmodel import Session, select
 
 from engine import bounds
 from engine.errors import Forbidden, InvalidInput, NotFound
@@ -90,24 +91,32 @@ def add_user(
     return UserView(login, display_name or login, unit, tuple(sorted(set(roles))))
 
 
+_U = User.__table__.c  # type: ignore[attr-defined]
+_R = UserRole.__table__.c  # type: ignore[attr-defined]
+_USER_WITH_ROLES = (
+    select(_U.login, _U.display_name, _U.unit, _U.active, _R.role)  # type: ignore[call-overload]
+    .select_from(User.__table__)  # type: ignore[attr-defined]
+    .outerjoin(UserRole.__table__, _R.login == _U.login)  # type: ignore[attr-defined]
+    .where(_U.login == bindparam("login"))
+)
+
+
 def get_user(session: Session, login: str, *, include_inactive: bool = False) -> UserView:
     """The user acting (or, with ``include_inactive``, any user); a deactivated user
     cannot act, so every command that starts here refuses them."""
-    # One round trip: every command starts here.
-    rows = session.exec(
-        select(User, UserRole.role)
-        .outerjoin(UserRole, col(UserRole.login) == col(User.login))
-        .where(User.login == login)
-    ).all()
+    # One round trip, on a statement built once: every command starts here. Users added
+    # earlier in this session must be written first (a Core read does not autoflush).
+    session.flush()  # nothing to do (and cheap) when the session is clean
+    rows = session.connection().execute(_USER_WITH_ROLES, {"login": login}).all()
     if not rows:
         raise NotFound("user", login, "add them with: prflow users add LOGIN --role ROLE")
-    user = rows[0][0]
+    user = rows[0]
     if not user.active and not include_inactive:
         raise Forbidden(
             login, "act", "the account is deactivated; an admin can reactivate it with: "
             f"prflow admin reactivate-user {login} --as ADMIN"
         )  # fmt: skip
-    roles = sorted(role for _, role in rows if role is not None)
+    roles = sorted(row.role for row in rows if row.role is not None)
     return UserView(user.login, user.display_name, user.unit, tuple(roles), user.active)
 
 
