@@ -22,6 +22,7 @@ from engine.errors import Forbidden, InvalidInput, NotFound
 from engine.events import chain as events
 from engine.events.types import UserAdded
 from engine.roles import RoleCatalogue
+from engine.store.db import connection_of
 from engine.store.tables import User, UserRole
 
 SYSTEM_ROLES = {
@@ -107,7 +108,7 @@ def get_user(session: Session, login: str, *, include_inactive: bool = False) ->
     # One round trip, on a statement built once: every command starts here. Users added
     # earlier in this session must be written first (a Core read does not autoflush).
     session.flush()  # nothing to do (and cheap) when the session is clean
-    rows = session.connection().execute(_USER_WITH_ROLES, {"login": login}).all()
+    rows = connection_of(session).execute(_USER_WITH_ROLES, {"login": login}).all()
     if not rows:
         raise NotFound("user", login, "add them with: prflow users add LOGIN --role ROLE")
     user = rows[0]

@@ -65,7 +65,7 @@ from engine.context import Prflow
 from engine.errors import Conflict, Forbidden, InvalidInput, NotFound
 from engine.events import chain as events
 from engine.events import types as ev
-from engine.store.db import read_session, write_session
+from engine.store.db import connection_of, read_session, write_session
 from engine.store.tables import Case, ChainHead, Definition, PendingTimer, TaskRow, UserRole
 
 OPEN = tuple(sorted(OPEN_TASK))
@@ -493,7 +493,8 @@ _WITH_OPEN_SIBLINGS = (
     .outerjoin(ChainHead.__table__, _H.chain == _CASE_CHAIN)  # type: ignore[attr-defined]
     .where(
         _T.case_id == _OF_CASE,
-        or_(_T.status.in_(sorted(OPEN_TASK)), _T.id == bindparam("task_id")),
+        # Plain comparisons, not IN: an IN list is re-rendered for every execution.
+        or_(*(_T.status == status for status in sorted(OPEN_TASK)), _T.id == bindparam("task_id")),
     )
     .order_by(_T.id)
     .with_for_update(of=TaskRow.__table__)  # type: ignore[attr-defined]
@@ -507,7 +508,7 @@ def _with_open_siblings(
     mirrors the case's open tasks next, so reading them now saves a round trip); and where
     the case's event chain ends, which saves reading it again at commit on SQLite."""
     bounds.check_id(task_id, "task id")
-    rows = session.connection().execute(_WITH_OPEN_SIBLINGS, {"task_id": task_id}).all()
+    rows = connection_of(session).execute(_WITH_OPEN_SIBLINGS, {"task_id": task_id}).all()
     if not rows:
         raise NotFound("task", task_id, "see open tasks with: prflow inbox --as LOGIN")
     first = rows[0]

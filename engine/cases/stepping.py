@@ -30,6 +30,7 @@ from engine.context import Prflow
 from engine.errors import Conflict, InvalidInput
 from engine.events import chain as events
 from engine.events import types as ev
+from engine.store.db import connection_of
 from engine.store.tables import NO_DUE, Case, PendingTimer, TaskRow
 
 _CASES: Table = Case.__table__  # type: ignore[attr-defined]
@@ -205,7 +206,7 @@ def mirror_and_save(
         ).all()
     open_rows = {row.spiff_task_id: row for row in loaded_rows if row.status in OPEN_TASK}
     ready_ids = set()
-    connection = session.connection()
+    connection = connection_of(session)
     for spiff_task in runtime.ready_user_tasks(workflow):
         spiff_id = str(spiff_task.id)
         ready_ids.add(spiff_id)
@@ -253,7 +254,7 @@ def save_state(
         "completed_at": completed_at,
     }
     session.flush()  # ORM changes staged before this (none on the hot path) go first
-    result = session.connection().execute(
+    result = connection_of(session).execute(
         _SAVE_STATE, {"case_id_": case.id, "loaded_": loaded_version, **values}
     )
     if result.rowcount != 1:
@@ -267,7 +268,7 @@ def set_columns(session: Session, row: TaskRow | HeldTask, **values: Any) -> Non
     """``UPDATE task SET ... WHERE id`` for a row the caller holds (and has locked), and the
     held object says the same, without the unit of work (a plain statement built once)."""
     assert row.id is not None
-    session.connection().execute(_UPDATE_TASK, {"task_id_": row.id, **values})
+    connection_of(session).execute(_UPDATE_TASK, {"task_id_": row.id, **values})
     _remember(row, values)
 
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Select, case, func, or_
+from sqlalchemy import Select, case, func, or_, union_all
 from sqlmodel import Session, col, select
 
 from engine import bounds
@@ -265,16 +265,27 @@ def task_page(
     """One page of the tasks ``f`` selects, most urgent first."""
     size = page_size(limit)
     cursor = decode_cursor(after) if after is not None else None
-    streams = []
     connection = session.connection()
-    for query in branches(f):
-        rows = connection.execute(_after(query, cursor).limit(size + 1)).all()
-        streams.append([(row.due_sort, row.id, row) for row in rows])
-    merged = list(itertools.islice(heapq.merge(*streams, key=lambda r: (r[0], r[1])), size + 1))
+    queries = [_after(query, cursor).limit(size + 1) for query in branches(f)]
+    if len(queries) > 1 and connection.dialect.name == "postgresql":
+        # One round trip for every branch: each stays its own LIMIT-ed index range inside
+        # the UNION ALL; the (at most branches x page) rows are put in order here.
+        rows = connection.execute(union_all(*queries)).all()
+        streams = [sorted(((row.due_sort, row.id, row) for row in rows), key=_order)]
+    else:
+        streams = [
+            [(row.due_sort, row.id, row) for row in connection.execute(query).all()]
+            for query in queries
+        ]
+    merged = list(itertools.islice(heapq.merge(*streams, key=_order), size + 1))
     items = [_task_view(row) for _, _, row in merged[:size]]
     more = len(merged) > size
     last = merged[size - 1] if more else None
     return Page(items, encode_cursor(last[0], last[1]) if last is not None else None)
+
+
+def _order(entry: tuple[datetime, int, Any]) -> tuple[datetime, int]:
+    return entry[0], entry[1]
 
 
 def task_count(session: Session, f: TaskFilter) -> int:

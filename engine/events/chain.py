@@ -29,7 +29,7 @@ from engine.errors import EngineError
 from engine.events.keys import Keyring, keyring
 from engine.events.types import EventBody, EventType
 from engine.settings import Settings
-from engine.store.db import is_sqlite
+from engine.store.db import connection_of, is_sqlite
 from engine.store.tables import ChainHead, Event
 
 GENESIS_HASH = "0" * 64
@@ -210,7 +210,7 @@ def write_staged(session: Session) -> None:
     by_chain: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for event in staged:
         by_chain[event["chain"]].append(event)
-    connection = session.connection()
+    connection = connection_of(session)
     rows: list[dict[str, Any]] = []
     moves: list[dict[str, Any]] = []
     # Heads are locked in name order so two commands touching the same chains never deadlock.

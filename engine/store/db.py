@@ -25,7 +25,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
@@ -103,6 +103,18 @@ def write_session(engine: Engine) -> Iterator[Session]:
                 raise
     finally:
         connection.close()
+
+
+_CONNECTION = "prflow_connection"
+
+
+def connection_of(session: Session) -> Connection:
+    """The connection a write session's command runs on, looked up once per command:
+    ``Session.connection()`` costs more than the plain statements it is used for."""
+    connection: Connection | None = session.info.get(_CONNECTION)
+    if connection is None:
+        connection = session.info[_CONNECTION] = session.connection()
+    return connection
 
 
 @contextmanager

@@ -94,7 +94,8 @@ def _plans(ctx: Prflow) -> Iterator[list[tuple[str, str]]]:
     sqlite = is_sqlite(ctx.db)
 
     def explain(conn: Any, cursor: Any, statement: str, params: Any, *_: Any) -> None:
-        if not statement.lstrip().upper().startswith("SELECT") or " task" not in statement:
+        # A UNION ALL of branches (PostgreSQL) starts with "(SELECT".
+        if not statement.lstrip(" \n(").upper().startswith("SELECT") or " task" not in statement:
             return
         if not sqlite:
             # Small test tables make a sequential scan (or sorting a few rows) cheapest;
