@@ -196,7 +196,7 @@ def complete(
             "status": status.value, "completed_at": now, "completed_by": actor,
             "data": json.dumps(data, ensure_ascii=False, sort_keys=True),
             "elapsed_us": (now - row.created_at) // _MICROSECOND,
-            "working_us": ctx.calendar.working_time_between(row.created_at, now) // _MICROSECOND,
+            "working_us": dues.calendar.working_time_between(row.created_at, now) // _MICROSECOND,
         }  # fmt: skip
         if implicit_claim:
             done.update(assignee=actor, claimed_at=now)

@@ -32,6 +32,7 @@ from engine.events import chain as events
 from engine.events import types as ev
 from engine.store.db import connection_of
 from engine.store.tables import NO_DUE, Case, PendingTimer, TaskRow
+from engine.worktime.calendar import WorkingCalendar
 
 _CASES: Table = Case.__table__  # type: ignore[attr-defined]
 _TASKS: Table = TaskRow.__table__  # type: ignore[attr-defined]
@@ -122,6 +123,14 @@ class DueTimes:
     def __init__(self, ctx: Prflow, compiled: CompiledDefinition, now: datetime) -> None:
         self._ctx, self._compiled, self._now = ctx, compiled, now
         self._known: dict[str, tuple[str | None, datetime | None]] = {}
+        self._calendar: WorkingCalendar | None = None
+
+    @property
+    def calendar(self) -> WorkingCalendar:
+        """The working calendar of this step, looked up (and its file checked) once."""
+        if self._calendar is None:
+            self._calendar = self._ctx.calendar
+        return self._calendar
 
     def of(self, spiff_task: Any) -> tuple[str | None, datetime | None]:
         """(limit text, due instant) of a ready user task arriving at ``now``."""
@@ -129,7 +138,7 @@ class DueTimes:
         if key not in self._known:
             info = self._compiled.user_tasks.get(runtime.element_id(spiff_task))
             self._known[key] = (
-                task_due.due_at(info, self._now, spiff_task.data, self._ctx.calendar)
+                task_due.due_at(info, self._now, spiff_task.data, self.calendar)
                 if info is not None
                 else (None, None)
             )
