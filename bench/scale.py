@@ -87,8 +87,10 @@ def clone_case(
                 late = timedelta(hours=1) if i % 5 == 0 else -timedelta(hours=1)
                 at, created = due + late, t["created_at"]
                 t.update(status=TaskStatus.COMPLETED, completed_at=at, completed_by="bench",
-                         assignee="bench", elapsed_us=(at - created) // MICROSECOND,
-                         working_us=done(created, at) // MICROSECOND)  # fmt: skip
+                         assignee="bench")  # fmt: skip
+                if "working_us" in TaskRow.model_fields:  # schema 0008 on (not the release before)
+                    t.update(elapsed_us=(at - created) // MICROSECOND,
+                             working_us=done(created, at) // MICROSECOND)  # fmt: skip
             task_rows.append(t)
     session.execute(insert(Case), case_rows)
     if task_rows:
@@ -164,7 +166,8 @@ def busiest_role(ctx: Prflow) -> tuple[str, int]:
 
 
 def run(url: str, args: argparse.Namespace) -> None:
-    ctx = Prflow(Settings(database_url=url, processes_dir=REPO_PROCESSES_DIR))
+    settings = Settings(database_url=url, processes_dir=REPO_PROCESSES_DIR, mode="test")
+    ctx = Prflow(settings, upgrade=True)  # a fresh database: migrate it, as db upgrade does
     templates, start_rate = setup(ctx, args.starts)
     started = time.perf_counter()
     load(ctx, templates, args.tasks, args.done)
