@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import String, bindparam, cast, literal, update
+from sqlalchemy import String, Table, bindparam, cast, literal, update
 from sqlmodel import Session, col, or_, select
 
 from engine import bounds, clock
@@ -170,8 +170,7 @@ def complete(
     data = check_data(data, f"form data of task {task_id}")
     now = clock.now()
     with write_session(ctx.db) as session:
-        user = get_user(session, actor)
-        row, case, siblings = _with_open_siblings(session, task_id)
+        user, row, case, siblings = _with_open_siblings(session, task_id, actor)
         if case.status != CaseStatus.RUNNING and row.status in OPEN_TASK:
             raise CaseNotActive(row.case_id, case.status, f"complete task {task_id}")
         if row.status not in OPEN_TASK:
@@ -475,51 +474,67 @@ def _task(session: Session, task_id: int) -> tuple[TaskRow, Case]:
     return row, case
 
 
-_T = TaskRow.__table__.c  # type: ignore[attr-defined]
-_C = Case.__table__.c  # type: ignore[attr-defined]
-_H = ChainHead.__table__.c  # type: ignore[attr-defined]
+_TASKS: Table = TaskRow.__table__  # type: ignore[attr-defined]
+_CASES: Table = Case.__table__  # type: ignore[attr-defined]
+_HEADS: Table = ChainHead.__table__  # type: ignore[attr-defined]
+_T, _C, _H = _TASKS.c, _CASES.c, _HEADS.c
 _CASE_CHAIN = literal("case/") + cast(_C.id, String)  # events.chain_of, in SQL
 _OF_CASE = select(_T.case_id).where(_T.id == bindparam("task_id")).scalar_subquery()
-# Built once, read as plain columns (no ORM objects): a completion's first read.
+# Built once, read as plain columns (no ORM objects): a completion's first read, which
+# also brings the acting user and their roles (one row per open task and role).
 _WITH_OPEN_SIBLINGS = (
-    select(  # type: ignore[call-overload]
-        *(_T[name] for name in HELD_TASK_COLUMNS),
-        *(_C[name].label(f"held_case_{name}") for name in HELD_CASE_COLUMNS),
-        _H.seq.label("head_seq"),
-        _H.hash.label("head_hash"),
+    users.with_actor(
+        select(  # type: ignore[call-overload]
+            *(_T[name] for name in HELD_TASK_COLUMNS),
+            *(_C[name].label(f"held_case_{name}") for name in HELD_CASE_COLUMNS),
+            _H.seq.label("head_seq"),
+            _H.hash.label("head_hash"),
+            *(column.label(f"actor_{column.name}") for column in users.ACTOR_COLUMNS),
+        )
+        .select_from(_TASKS)
+        .join(_CASES, _C.id == _T.case_id)
+        .outerjoin(_HEADS, _H.chain == _CASE_CHAIN),
+        bindparam("actor"),
     )
-    .select_from(TaskRow.__table__)  # type: ignore[attr-defined]
-    .join(Case.__table__, _C.id == _T.case_id)  # type: ignore[attr-defined]
-    .outerjoin(ChainHead.__table__, _H.chain == _CASE_CHAIN)  # type: ignore[attr-defined]
     .where(
         _T.case_id == _OF_CASE,
         # Plain comparisons, not IN: an IN list is re-rendered for every execution.
         or_(*(_T.status == status for status in sorted(OPEN_TASK)), _T.id == bindparam("task_id")),
     )
     .order_by(_T.id)
-    .with_for_update(of=TaskRow.__table__)  # type: ignore[attr-defined]
+    .with_for_update(of=_TASKS)
 )
+_N_TASK, _N_CASE = len(HELD_TASK_COLUMNS), len(HELD_CASE_COLUMNS)
+_ACTOR_AT = _N_TASK + _N_CASE + 2
 
 
 def _with_open_siblings(
-    session: Session, task_id: int
-) -> tuple[HeldTask, HeldCase, list[HeldTask]]:
-    """A task, its case and every open task of that case, in one locked read (a completion
-    mirrors the case's open tasks next, so reading them now saves a round trip); and where
-    the case's event chain ends, which saves reading it again at commit on SQLite."""
+    session: Session, task_id: int, actor: str
+) -> tuple[UserView, HeldTask, HeldCase, list[HeldTask]]:
+    """The acting user, a task, its case and every open task of that case, in one locked
+    read (a completion mirrors the case's open tasks next, so reading them now saves a
+    round trip); and where the case's event chain ends, which saves reading it again at
+    commit on SQLite."""
     bounds.check_id(task_id, "task id")
-    rows = connection_of(session).execute(_WITH_OPEN_SIBLINGS, {"task_id": task_id}).all()
+    rows = (
+        connection_of(session)
+        .execute(_WITH_OPEN_SIBLINGS, {"task_id": task_id, "actor": actor})
+        .all()
+    )
     if not rows:
+        get_user(session, actor)  # who acts is refused first, as in every command
         raise NotFound("task", task_id, "see open tasks with: prflow inbox --as LOGIN")
+    user = users.user_of(actor, [row[_ACTOR_AT:] for row in rows])
     first = rows[0]
-    n_task, n_case = len(HELD_TASK_COLUMNS), len(HELD_CASE_COLUMNS)
-    case = HeldCase(*first[n_task : n_task + n_case])
-    tasks = [HeldTask(*row[:n_task]) for row in rows]
-    found = [task for task in tasks if task.id == task_id]
-    if not found:
+    case = HeldCase(*first[_N_TASK : _N_TASK + _N_CASE])
+    tasks: dict[int, HeldTask] = {}
+    for row in rows:  # a task comes once per role of the user
+        if row[0] not in tasks:
+            tasks[row[0]] = HeldTask(*row[:_N_TASK])
+    if task_id not in tasks:
         raise NotFound("task", task_id, "see open tasks with: prflow inbox --as LOGIN")
     events.known_head(session, events.chain_of(case.id), first.head_seq, first.head_hash)
-    return found[0], case, tasks
+    return user, tasks[task_id], case, list(tasks.values())
 
 
 def _definition_id(session: Session, case_id: int) -> int:
