@@ -51,15 +51,17 @@ ADMIN_URL = os.environ.get(
 )
 MONTH = datetime(2026, 5, 1, tzinfo=UTC)
 NOW = datetime(2026, 6, 10, 3, 0, tzinfo=UTC)  # Wednesday 10:00 in Bangkok
+MICROSECOND = timedelta(microseconds=1)
 
 
 def clone_case(
     session: Any, template_id: int, count: int, shift: Callable[[int], timedelta],
-    done: bool = False,
+    done: Callable[[datetime, datetime], timedelta] | None = None,
 ) -> None:  # fmt: skip
     """Insert ``count`` copies of a case and its open task rows as ``service.start`` wrote
-    them: new ids, unique workflow task ids, times moved by ``shift(i)``; ``done`` makes the
-    copied tasks completed at their due time plus or minus a little."""
+    them: new ids, unique workflow task ids, times moved by ``shift(i)``; ``done`` (the
+    calendar's ``working_time_between``) makes the copied tasks completed at their due time
+    plus or minus a little, with the clock and working time a completion stores."""
     case = session.get(Case, template_id)
     tasks = session.scalars(
         select(TaskRow).where(TaskRow.case_id == template_id, col(TaskRow.status).in_(OPEN_TASK))
@@ -81,10 +83,14 @@ def clone_case(
                 spiff_task_id=f"{task.spiff_task_id}~{first_case + i}",
                 created_at=task.created_at + moved, due_at=due, due_sort=due or NO_DUE,
             )  # fmt: skip
-            if done and due is not None:
+            if done is not None and due is not None:
                 late = timedelta(hours=1) if i % 5 == 0 else -timedelta(hours=1)
-                t.update(status=TaskStatus.COMPLETED, completed_at=due + late,
-                         completed_by="bench", assignee="bench")  # fmt: skip
+                at, created = due + late, t["created_at"]
+                t.update(status=TaskStatus.COMPLETED, completed_at=at, completed_by="bench",
+                         assignee="bench")  # fmt: skip
+                if "working_us" in TaskRow.model_fields:  # schema 0008 on (not the release before)
+                    t.update(elapsed_us=(at - created) // MICROSECOND,
+                             working_us=done(created, at) // MICROSECOND)  # fmt: skip
             task_rows.append(t)
     session.execute(insert(Case), case_rows)
     if task_rows:
@@ -132,7 +138,7 @@ def load(ctx: Prflow, templates: list[int], tasks: int, done: int) -> None:
             with write_session(ctx.db) as session:
                 clone_case(session, template, min(5000, per - chunk), spread)
         with write_session(ctx.db) as session:
-            clone_case(session, template, per_done, in_month, done=True)
+            clone_case(session, template, per_done, in_month, ctx.calendar.working_time_between)
     with ctx.db.connect() as conn:
         conn.execute(text("ANALYZE"))
         conn.commit()
@@ -160,7 +166,8 @@ def busiest_role(ctx: Prflow) -> tuple[str, int]:
 
 
 def run(url: str, args: argparse.Namespace) -> None:
-    ctx = Prflow(Settings(database_url=url, processes_dir=REPO_PROCESSES_DIR))
+    settings = Settings(database_url=url, processes_dir=REPO_PROCESSES_DIR, mode="test")
+    ctx = Prflow(settings, upgrade=True)  # a fresh database: migrate it, as db upgrade does
     templates, start_rate = setup(ctx, args.starts)
     started = time.perf_counter()
     load(ctx, templates, args.tasks, args.done)

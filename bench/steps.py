@@ -13,7 +13,12 @@ file (or PRFLOW_BENCH_DATABASE_URL) with P6, the website-posting verify/revise l
    nothing pruned) against prflow's runtime (lean state, finished history pruned), each
    step followed by a save and restore as between two commands.
 
-Usage: .venv/bin/python bench/steps.py [--cases 200] [--loops 200]
+``--profile``: also profiles the throughput phase (cProfile, wall clock) and splits a
+completion's time into waiting on the database driver (round trips, commit and its flush),
+stepping and saving the workflow (SpiffWorkflow), and the rest of prflow's Python
+(SQLAlchemy included): where a completion's time goes, against the raw commit.
+
+Usage: .venv/bin/python bench/steps.py [--cases 200] [--loops 200] [--profile]
 """
 
 from __future__ import annotations
@@ -59,7 +64,7 @@ def open_task_id(ctx: Prflow, case_id: int) -> int:
     return next(t.id for t in service.show(ctx, case_id).tasks if t.status in service.OPEN)
 
 
-def throughput(ctx: Prflow, cases: int) -> tuple[float, float]:
+def throughput(ctx: Prflow, cases: int, profile: Any = None) -> tuple[float, float]:
     """Completions per second and statements per completion; finding each case's open task
     is outside the timing and the count."""
     case_ids = [service.start(ctx, "website_posting", {}, "pr").id for _ in range(cases)]
@@ -73,12 +78,45 @@ def throughput(ctx: Prflow, cases: int) -> tuple[float, float]:
     for actor, data in [("it", {}), ("pr", {"decision": "ok"}), ("pr", {})]:
         task_ids = [open_task_id(ctx, case_id) for case_id in case_ids]
         event.listen(ctx.db, "before_cursor_execute", count)
+        if profile is not None:
+            profile.enable()
         started = time.perf_counter()
         for task_id in task_ids:
             service.complete(ctx, task_id, data, actor)
         elapsed += time.perf_counter() - started
+        if profile is not None:
+            profile.disable()
         event.remove(ctx.db, "before_cursor_execute", count)
     return cases * 3 / elapsed, statements / (cases * 3)
+
+
+_WORKFLOW = ("complete_task", "serialize", "restore")
+_SQLITE = ("execute", "executemany", "commit")
+
+
+def breakdown(profile: Any, completions: int) -> str:
+    """Where a completion's wall time went, from a cProfile of the throughput phase."""
+    import pstats
+
+    stats = pstats.Stats(profile).stats  # type: ignore[attr-defined]
+    total = driver = workflow = 0.0
+    for (path, _line, name), (_cc, _nc, tottime, cumtime, _callers) in stats.items():
+        if path.endswith("cases/service.py") and name == "complete":
+            total += cumtime
+        elif path.endswith("cases/runtime.py") and name in _WORKFLOW:
+            workflow += cumtime
+        elif path.endswith("psycopg/connection.py") and name == "wait":
+            driver += cumtime  # waiting for the server: round trips, commit
+        elif path == "~" and any(f"'{m}' of 'sqlite3." in name for m in _SQLITE):
+            driver += tottime
+    per = 1000 / completions
+    rest = total - driver - workflow
+    return (
+        f"profile, per completion (wall, under cProfile): {total * per:.2f} ms = database "
+        f"driver (round trips, commit) {driver * per:.2f} ms ({driver / total:.0%}) + workflow "
+        f"step and save {workflow * per:.2f} ms ({workflow / total:.0%}) + other Python "
+        f"(SQLAlchemy, events, checks) {rest * per:.2f} ms ({rest / total:.0%})"
+    )
 
 
 def raw_commit_rate(ctx: Prflow, commits: int) -> float:
@@ -101,7 +139,7 @@ def history(ctx: Prflow, loops: int) -> tuple[float, float, int]:
     costs: list[float] = []
     for _ in range(loops):
         loop_cost = 0.0
-        for actor, data in [("it", {}), ("pr", {"decision": "fix"})]:
+        for actor, data in [("it", {}), ("pr", {"decision": "fix", "reason": "r"})]:
             task_id = open_task_id(ctx, case_id)
             started = time.perf_counter()
             service.complete(ctx, task_id, data, actor)
@@ -169,6 +207,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", type=int, default=200)
     parser.add_argument("--loops", type=int, default=200)
+    parser.add_argument("--profile", action="store_true")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         url = os.environ.get("PRFLOW_BENCH_DATABASE_URL", f"sqlite:///{Path(tmp) / 'bench.db'}")
@@ -176,6 +215,12 @@ def main() -> None:
         print(f"machine: {platform.node()} {platform.machine()} {os.cpu_count()} cpus, "
               f"python {platform.python_version()}, database {url.split(':')[0]}")  # fmt: skip
         rate, per_completion = throughput(ctx, args.cases)
+        if args.profile:  # a second pass on new cases, so the rate above is unprofiled
+            import cProfile
+
+            profile = cProfile.Profile()
+            throughput(ctx, args.cases, profile)
+            print(breakdown(profile, args.cases * 3))
         raw = raw_commit_rate(ctx, args.cases * 3)
         print(
             f"throughput: {rate:.0f} completions/s over {args.cases * 3} completions; "

@@ -25,6 +25,7 @@ import platform
 import time
 import uuid
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import create_engine, text
@@ -37,7 +38,9 @@ from engine.settings import REPO_PROCESSES_DIR, Settings
 from engine.store.db import read_session, write_session
 from engine.store.tables import TaskRow
 
-P6 = REPO_PROCESSES_DIR / "website_posting.bpmn"
+# P6's first version (upload / verify / store), as in bench/steps.py: the current file adds
+# the manual's writing and approval steps before the loop, which STEPS below do not walk.
+P6 = Path(__file__).resolve().parents[1] / "tests/processes/fixtures/website_posting_v1.bpmn"
 ADMIN_URL = os.environ.get(
     "PRFLOW_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )

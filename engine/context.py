@@ -34,6 +34,7 @@ class Prflow:
         demo, tests), otherwise a schema older than the code is refused. ``offline`` never
         touches the database (checking BPMN files needs only the roles and forms)."""
         self.settings = settings
+        self._calendar: tuple[tuple[int, int], WorkingCalendar] | None = None
         self.db: Engine = connect(settings.database_url, settings.pool_size)
         try:
             keys: Keyring | None = keyring(settings)
@@ -41,7 +42,9 @@ class Prflow:
             keys = None  # a log with old events then asks for the key when upgraded
         try:
             if upgrade:
-                migrate(self.db, audit_keyring=keys)
+                # 0008 counts old tasks' working time with this engine's calendar, read
+                # only if there are such tasks.
+                migrate(self.db, audit_keyring=keys, working_calendar=lambda: self.calendar)
             elif not offline:
                 require_current_schema(self.db)
         except BaseException:
@@ -49,7 +52,6 @@ class Prflow:
             raise
         events.use_keys(self.db, settings)
         self._workflows: OrderedDict[int, tuple[int, Any]] = OrderedDict()
-        self._calendar: tuple[tuple[int, int], WorkingCalendar] | None = None
         # Deployed versions are immutable: read each row once (keyed by this database's ids).
         self.definitions: dict[int, Definition] = {}
 

@@ -10,17 +10,20 @@ users. What each may do is decided in ``engine.cases.permissions``.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlalchemy import BindParameter, Select, Table, bindparam
+from sqlmodel import Session, select
 
 from engine import bounds
 from engine.errors import Forbidden, InvalidInput, NotFound
 from engine.events import chain as events
 from engine.events.types import UserAdded
 from engine.roles import RoleCatalogue
+from engine.store.db import connection_of
 from engine.store.tables import User, UserRole
 
 SYSTEM_ROLES = {
@@ -90,25 +93,51 @@ def add_user(
     return UserView(login, display_name or login, unit, tuple(sorted(set(roles))))
 
 
+_USERS: Table = User.__table__  # type: ignore[attr-defined]
+_ROLES: Table = UserRole.__table__  # type: ignore[attr-defined]
+_U, _R = _USERS.c, _ROLES.c
+# The acting user's columns, one row per role (one with role NULL when they hold none).
+ACTOR_COLUMNS = (_U.login, _U.display_name, _U.unit, _U.active, _R.role)
+_USER_WITH_ROLES = (
+    select(*ACTOR_COLUMNS)  # type: ignore[call-overload]
+    .select_from(_USERS)
+    .outerjoin(_ROLES, _R.login == _U.login)
+    .where(_U.login == bindparam("login"))
+)
+
+
+def with_actor(query: Select[Any], login: BindParameter[Any]) -> Select[Any]:
+    """``query`` with ``ACTOR_COLUMNS`` of the user ``login`` joined on (outer joins, so a
+    missing user still returns the query's rows, with NULL user columns): a command that
+    reads its target anyway learns who acts in the same round trip."""
+    return query.outerjoin(_USERS, _U.login == login).outerjoin(_ROLES, _R.login == _U.login)
+
+
 def get_user(session: Session, login: str, *, include_inactive: bool = False) -> UserView:
     """The user acting (or, with ``include_inactive``, any user); a deactivated user
     cannot act, so every command that starts here refuses them."""
-    # One round trip: every command starts here.
-    rows = session.exec(
-        select(User, UserRole.role)
-        .outerjoin(UserRole, col(UserRole.login) == col(User.login))
-        .where(User.login == login)
-    ).all()
-    if not rows:
+    # One round trip, on a statement built once: every command starts here. Users added
+    # earlier in this session must be written first (a Core read does not autoflush).
+    session.flush()  # nothing to do (and cheap) when the session is clean
+    rows = connection_of(session).execute(_USER_WITH_ROLES, {"login": login}).all()
+    return user_of(login, [tuple(row) for row in rows], include_inactive=include_inactive)
+
+
+def user_of(
+    login: str, rows: Sequence[Sequence[Any]], *, include_inactive: bool = False
+) -> UserView:
+    """The user from rows of ``ACTOR_COLUMNS`` (login NULL: no such user), with the same
+    refusals as ``get_user``."""
+    if not rows or rows[0][0] is None:
         raise NotFound("user", login, "add them with: prflow users add LOGIN --role ROLE")
-    user = rows[0][0]
-    if not user.active and not include_inactive:
+    found, display_name, unit, active, _ = rows[0]
+    if not active and not include_inactive:
         raise Forbidden(
             login, "act", "the account is deactivated; an admin can reactivate it with: "
             f"prflow admin reactivate-user {login} --as ADMIN"
         )  # fmt: skip
-    roles = sorted(role for _, role in rows if role is not None)
-    return UserView(user.login, user.display_name, user.unit, tuple(roles), user.active)
+    roles = sorted({row[4] for row in rows if row[4] is not None})
+    return UserView(found, display_name, unit, tuple(roles), active)
 
 
 def list_users(session: Session) -> list[UserView]:

@@ -14,6 +14,7 @@ workflow's JSON, so the runtime sets it again after every restore.
 from __future__ import annotations
 
 import ast
+import functools
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -124,8 +125,15 @@ def _check_node(expression: str, node: ast.AST) -> None:
 
 def evaluate(expression: str, data: Mapping[str, Any]) -> Any:
     """Interpret a checked expression against case data; never calls ``eval``."""
-    tree = parse_safe(expression)
+    tree = _checked(expression)
     return _eval(expression, tree.body, data)
+
+
+@functools.lru_cache(maxsize=4096)
+def _checked(expression: str) -> ast.Expression:
+    # A diagram has a handful of conditions, evaluated at every step that passes them:
+    # parse and check each text once (the tree is only read; a refused one is not cached).
+    return parse_safe(expression)
 
 
 def _eval(expression: str, node: ast.AST, data: Mapping[str, Any]) -> Any:

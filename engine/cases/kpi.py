@@ -7,19 +7,19 @@ completion, both as clock time and as working time (office hours only), because 
 arrived on Friday afternoon and was done on Monday morning took three days of clock time
 but a few working hours. Tasks without a time limit (``due_none``) are not counted.
 
-The counts are one SQL aggregate; the medians read two columns of the period's tasks
-(the working-time median needs the calendar, so it is computed here).
+Counts and medians are computed in SQL (``views.completed_figures``): each completion
+stored its clock and working time when it happened (migration 0008 backfilled older ones),
+so the report no longer walks the calendar for every task of the period. The working time
+is the one counted by the calendar in force when the task was completed.
 """
 
 from __future__ import annotations
 
-import statistics
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from engine.cases.overdue import require_process
-from engine.cases.views import CompletedFilter, completion_spans, on_time_counts
+from engine.cases.views import CompletedFilter, completed_figures
 from engine.context import Prflow
 from engine.errors import InvalidInput
 from engine.store.db import read_session
@@ -70,14 +70,11 @@ def on_time_share(
     if not 0 < target <= 1:
         raise InvalidInput(f"target {target!r} must be a share between 0 and 1, e.g. 0.8")
     f = CompletedFilter(process=process, step=step, role=role, since=since, until=until)
-    with read_session(ctx.db) as session:
+    with read_session(ctx.db, autocommit=True) as session:
         if process is not None:
             require_process(session, process)
-        total, on_time = on_time_counts(session, f)
-        spans = completion_spans(session, f)
-    calendar = ctx.calendar  # one calendar for the whole report
-    taken = [done - created for created, done in spans]
-    working = [calendar.working_time_between(created, done) for created, done in spans]
+        figures = completed_figures(session, f)
+    total, on_time = figures.total, figures.on_time
     share = on_time / total if total else None
     return OnTimeReport(
         process=process,
@@ -91,14 +88,6 @@ def on_time_share(
         share=share,
         target=target,
         meets_target=None if share is None else share >= target,
-        median_taken=_median(taken),
-        median_working_taken=_median(working),
+        median_taken=figures.median_elapsed,
+        median_working_taken=figures.median_working,
     )
-
-
-def _median(values: Sequence[timedelta]) -> timedelta | None:
-    if not values:
-        return None
-    # statistics.median is typed for numbers; whole microseconds keep the result exact.
-    middle = statistics.median(value // timedelta(microseconds=1) for value in values)
-    return timedelta(microseconds=middle)

@@ -66,7 +66,7 @@ def overdue_page(
     limit: int | None = None,
 ) -> Page[OverdueTask]:
     require_aware(now, "now")
-    with read_session(ctx.db) as session:
+    with read_session(ctx.db, autocommit=True) as session:
         f = _filter(ctx, session, role=role, unit=unit, process=process, due_before=now)
         page = task_page(session, f, after=after, limit=limit)
     units = _units(ctx)
@@ -89,7 +89,7 @@ def overdue_count(
 ) -> int:
     """How many open tasks are past due at ``now`` (counted in the database)."""
     require_aware(now, "now")
-    with read_session(ctx.db) as session:
+    with read_session(ctx.db, autocommit=True) as session:
         f = _filter(ctx, session, role=role, unit=unit, process=process, due_before=now)
         return task_count(session, f)
 
@@ -116,7 +116,7 @@ def due_soon(
     horizon = calendar.add_working_time(now, within)
     if not calendar.is_open(horizon):
         horizon = calendar.next_opening(horizon)
-    with read_session(ctx.db) as session:
+    with read_session(ctx.db, autocommit=True) as session:
         f = _filter(ctx, session, role=role, unit=unit, process=process, due_from=now,
                     due_until=horizon)  # fmt: skip
         page = task_page(session, f, after=after, limit=limit)

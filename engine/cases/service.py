@@ -13,10 +13,10 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import String, Table, bindparam, cast, literal, update
 from sqlmodel import Session, col, or_, select
 
 from engine import bounds, clock
@@ -45,12 +45,17 @@ from engine.cases.status import (
     move_task,
 )
 from engine.cases.stepping import (
+    HELD_CASE_COLUMNS,
+    HELD_TASK_COLUMNS,
     DueTimes,
+    HeldCase,
+    HeldTask,
     StaleCase,
     load_workflow,
     mirror_and_save,
     no_resolver,
     save_state,
+    set_columns,
     task_event,
 )
 from engine.cases.views import (
@@ -71,10 +76,11 @@ from engine.context import Prflow
 from engine.errors import Conflict, Forbidden, InvalidInput, NotFound
 from engine.events import chain as events
 from engine.events import types as ev
-from engine.store.db import read_session, write_session
-from engine.store.tables import Case, Definition, PendingTimer, TaskRow, UserRole
+from engine.store.db import connection_of, read_session, write_session
+from engine.store.tables import Case, ChainHead, Definition, PendingTimer, TaskRow, UserRole
 
 OPEN = tuple(sorted(OPEN_TASK))
+_MICROSECOND = timedelta(microseconds=1)
 
 
 def check_data(data: object, what: str) -> dict[str, Any]:
@@ -132,7 +138,7 @@ def start(ctx: Prflow, process_key: str, data: Mapping[str, Any], actor: str) ->
             ev.CaseStarted(data=dict(data), definition_id=definition.id, called=pins),
             at=now, actor=actor,
         )  # fmt: skip
-        mirror_and_save(session, case, compiled, workflow, dues, now, actor, 0)
+        mirror_and_save(session, case, compiled, workflow, dues, now, actor, 0, [])
         view = case_view(session, case.id, _case_data(workflow))
     ctx.keep_workflow(view.id, view.lock_version, workflow)
     return view
@@ -180,8 +186,7 @@ def complete(
     data = check_data(data, f"form data of task {task_id}")
     now = clock.now()
     with write_session(ctx.db) as session:
-        user = get_user(session, actor)
-        row, case, siblings = _with_open_siblings(session, task_id)
+        user, row, case, siblings = _with_open_siblings(session, task_id, actor)
         if case.status != CaseStatus.RUNNING and row.status in OPEN_TASK:
             raise CaseNotActive(row.case_id, case.status, f"complete task {task_id}")
         if row.status not in OPEN_TASK:
@@ -202,12 +207,18 @@ def complete(
         # No conditional UPDATE here, unlike claim: a racing completion of this task must
         # also save the case, and the case's lock_version check refuses the loser.
         implicit_claim = row.status == TaskStatus.READY
+        status = move_task(task_id, row.status, TaskStatus.COMPLETED)
+        # How long it took is counted once, now, by the calendar in force: the on-time
+        # report takes its medians from these columns in SQL.
+        done = {
+            "status": status.value, "completed_at": now, "completed_by": actor,
+            "data": json.dumps(data, ensure_ascii=False, sort_keys=True),
+            "elapsed_us": (now - row.created_at) // _MICROSECOND,
+            "working_us": dues.calendar.working_time_between(row.created_at, now) // _MICROSECOND,
+        }  # fmt: skip
         if implicit_claim:
-            row.assignee, row.claimed_at = actor, now
-        row.status = move_task(task_id, row.status, TaskStatus.COMPLETED)
-        row.completed_at, row.completed_by = now, actor
-        row.data = json.dumps(data, ensure_ascii=False, sort_keys=True)
-        session.add(row)
+            done.update(assignee=actor, claimed_at=now)
+        set_columns(session, row, **done)
         if implicit_claim:
             task_event(session, case, row, ev.TaskClaimed, actor, now, implicit=True)
         task_event(session, case, row, ev.TaskCompleted, actor, now, data=dict(data))
@@ -465,7 +476,7 @@ def worklist(
 ) -> Page[TaskView]:
     """A page of open tasks, most urgent first: a user's inbox (their roles' ready tasks and
     the ones they claimed; ``mine``: only those they claimed) or a role's list."""
-    with read_session(ctx.db) as session:
+    with read_session(ctx.db, autocommit=True) as session:
         roles = None
         if role is not None:
             known = known_roles(ctx.roles)
@@ -560,26 +571,67 @@ def _task(session: Session, task_id: int) -> tuple[TaskRow, Case]:
     return row, case
 
 
-def _with_open_siblings(session: Session, task_id: int) -> tuple[TaskRow, Case, list[TaskRow]]:
-    """A task, its case and every open task of that case, in one locked read (a completion
-    mirrors the case's open tasks next, so reading them now saves a round trip)."""
-    bounds.check_id(task_id, "task id")
-    of_case = select(TaskRow.case_id).where(col(TaskRow.id) == task_id).scalar_subquery()
-    rows = session.exec(
-        select(TaskRow, Case)
-        .join(Case, col(Case.id) == col(TaskRow.case_id))
-        .where(
-            col(TaskRow.case_id) == of_case,
-            or_(col(TaskRow.status).in_(OPEN_TASK), col(TaskRow.id) == task_id),
+_TASKS: Table = TaskRow.__table__  # type: ignore[attr-defined]
+_CASES: Table = Case.__table__  # type: ignore[attr-defined]
+_HEADS: Table = ChainHead.__table__  # type: ignore[attr-defined]
+_T, _C, _H = _TASKS.c, _CASES.c, _HEADS.c
+_CASE_CHAIN = literal("case/") + cast(_C.id, String)  # events.chain_of, in SQL
+_OF_CASE = select(_T.case_id).where(_T.id == bindparam("task_id")).scalar_subquery()
+# Built once, read as plain columns (no ORM objects): a completion's first read, which
+# also brings the acting user and their roles (one row per open task and role).
+_WITH_OPEN_SIBLINGS = (
+    users.with_actor(
+        select(  # type: ignore[call-overload]
+            *(_T[name] for name in HELD_TASK_COLUMNS),
+            *(_C[name].label(f"held_case_{name}") for name in HELD_CASE_COLUMNS),
+            _H.seq.label("head_seq"),
+            _H.hash.label("head_hash"),
+            *(column.label(f"actor_{column.name}") for column in users.ACTOR_COLUMNS),
         )
-        .order_by(col(TaskRow.id))
-        .with_for_update(of=TaskRow)
-    ).all()
-    found = [(row, case) for row, case in rows if row.id == task_id]
-    if not found:
+        .select_from(_TASKS)
+        .join(_CASES, _C.id == _T.case_id)
+        .outerjoin(_HEADS, _H.chain == _CASE_CHAIN),
+        bindparam("actor"),
+    )
+    .where(
+        _T.case_id == _OF_CASE,
+        # Plain comparisons, not IN: an IN list is re-rendered for every execution.
+        or_(*(_T.status == status for status in sorted(OPEN_TASK)), _T.id == bindparam("task_id")),
+    )
+    .order_by(_T.id)
+    .with_for_update(of=_TASKS)
+)
+_N_TASK, _N_CASE = len(HELD_TASK_COLUMNS), len(HELD_CASE_COLUMNS)
+_ACTOR_AT = _N_TASK + _N_CASE + 2
+
+
+def _with_open_siblings(
+    session: Session, task_id: int, actor: str
+) -> tuple[UserView, HeldTask, HeldCase, list[HeldTask]]:
+    """The acting user, a task, its case and every open task of that case, in one locked
+    read (a completion mirrors the case's open tasks next, so reading them now saves a
+    round trip); and where the case's event chain ends, which saves reading it again at
+    commit on SQLite."""
+    bounds.check_id(task_id, "task id")
+    rows = (
+        connection_of(session)
+        .execute(_WITH_OPEN_SIBLINGS, {"task_id": task_id, "actor": actor})
+        .all()
+    )
+    if not rows:
+        get_user(session, actor)  # who acts is refused first, as in every command
         raise NotFound("task", task_id, "see open tasks with: prflow inbox --as LOGIN")
-    row, case = found[0]
-    return row, case, [sibling for sibling, _ in rows]
+    user = users.user_of(actor, [row[_ACTOR_AT:] for row in rows])
+    first = rows[0]
+    case = HeldCase(*first[_N_TASK : _N_TASK + _N_CASE])
+    tasks: dict[int, HeldTask] = {}
+    for row in rows:  # a task comes once per role of the user
+        if row[0] not in tasks:
+            tasks[row[0]] = HeldTask(*row[:_N_TASK])
+    if task_id not in tasks:
+        raise NotFound("task", task_id, "see open tasks with: prflow inbox --as LOGIN")
+    events.known_head(session, events.chain_of(case.id), first.head_seq, first.head_hash)
+    return user, tasks[task_id], case, list(tasks.values())
 
 
 def _definition(ctx: Prflow, session: Session, definition_id: int) -> Definition:

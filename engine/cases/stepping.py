@@ -9,15 +9,21 @@ case exactly one wins and the other is refused with ``StaleCase`` and rolls back
 
 A task's due time is computed once per step (``DueTimes``): the boundary timer that waits
 for ``due_at`` asks for it while the workflow runs, and mirroring reads the same answer.
+
+A completion is the engine's hottest path, so its writes here are plain statements built
+once (``_SAVE_STATE``, ``_UPDATE_TASK``, ``_INSERT_TASK``) rather than the ORM's unit of
+work, and the rows it holds may be ``HeldCase``/``HeldTask`` copies instead of ORM objects:
+seven statements in all (issue 8 asks for at most eight; ``tests/engine/test_completion_cost.py``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple, Protocol
 
-from sqlalchemy import update
+from sqlalchemy import Table, bindparam, insert, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
@@ -29,7 +35,75 @@ from engine.context import Prflow
 from engine.errors import Conflict, InvalidInput
 from engine.events import chain as events
 from engine.events import types as ev
-from engine.store.tables import Case, PendingTimer, TaskRow
+from engine.store.db import connection_of
+from engine.store.tables import NO_DUE, Case, PendingTimer, TaskRow
+from engine.worktime.calendar import WorkingCalendar
+
+_CASES: Table = Case.__table__  # type: ignore[attr-defined]
+_TASKS: Table = TaskRow.__table__  # type: ignore[attr-defined]
+_C, _T = _CASES.c, _TASKS.c
+# Statements of every step, built once (a completion runs them with new values only).
+_SAVE_STATE = update(_CASES).where(
+    _C.id == bindparam("case_id_"), _C.lock_version == bindparam("loaded_")
+)
+_UPDATE_TASK = update(_TASKS).where(_T.id == bindparam("task_id_"))
+_INSERT_TASK = insert(_TASKS).returning(_T.id)
+
+
+@dataclass(slots=True)
+class HeldCase:
+    """A case as a command read (and holds) it: its columns without an ORM object, which
+    the hot path of a completion does not need. The stepping functions take it or a
+    ``Case``."""
+
+    id: int
+    definition_id: int
+    process_key: str
+    version: int
+    status: str
+    state: str
+    lock_version: int
+    unit: str
+    completed_at: datetime | None
+    called_versions: str  # the called processes' versions pinned at start (JSON; "" for none)
+
+
+@dataclass(slots=True)
+class HeldTask:
+    """A task row as a command read (and locked) it, without an ORM object."""
+
+    id: int
+    case_id: int
+    spiff_task_id: str
+    element_id: str
+    name: str
+    role: str
+    form: str | None
+    status: str
+    assignee: str | None
+    created_at: datetime
+    claimed_at: datetime | None
+    completed_at: datetime | None
+    completed_by: str | None
+    data: str | None
+    due_text: str | None
+    due_at: datetime | None
+    elapsed_us: int | None
+    working_us: int | None
+
+
+HELD_CASE_COLUMNS = tuple(f.name for f in fields(HeldCase))
+HELD_TASK_COLUMNS = tuple(f.name for f in fields(HeldTask))
+
+
+def _remember(obj: object, values: dict[str, Any]) -> None:
+    """Make a held object say what an UPDATE just wrote (an ORM one without a reload)."""
+    if hasattr(obj, "_sa_instance_state"):
+        for name, value in values.items():
+            set_committed_value(obj, name, value)
+    else:
+        for name, value in values.items():
+            setattr(obj, name, value)
 
 
 class StaleCase(Conflict):
@@ -55,6 +129,14 @@ class DueTimes:
     def __init__(self, ctx: Prflow, compiled: CompiledDefinition, now: datetime) -> None:
         self._ctx, self._compiled, self._now = ctx, compiled, now
         self._known: dict[str, tuple[str | None, datetime | None]] = {}
+        self._calendar: WorkingCalendar | None = None
+
+    @property
+    def calendar(self) -> WorkingCalendar:
+        """The working calendar of this step, looked up (and its file checked) once."""
+        if self._calendar is None:
+            self._calendar = self._ctx.calendar
+        return self._calendar
 
     def of(self, spiff_task: Any) -> tuple[str | None, datetime | None]:
         """(limit text, due instant) of a ready user task arriving at ``now``."""
@@ -62,7 +144,7 @@ class DueTimes:
         if key not in self._known:
             info = self._compiled.user_tasks.get(runtime.element_id(spiff_task))
             self._known[key] = (
-                task_due.due_at(info, self._now, spiff_task.data, self._ctx.calendar)
+                task_due.due_at(info, self._now, spiff_task.data, self.calendar)
                 if info is not None
                 else (None, None)
             )
@@ -96,7 +178,9 @@ def no_resolver(boundary_task: Any) -> str:
     raise InvalidInput("a read-only view cannot compute due times")
 
 
-def load_workflow(ctx: Prflow, case: Case, compiled: CompiledDefinition, dues: DueTimes) -> Any:
+def load_workflow(
+    ctx: Prflow, case: Case | HeldCase, compiled: CompiledDefinition, dues: DueTimes
+) -> Any:
     """The case's workflow: from the engine's cache if it is at this version, else restored."""
     assert case.id is not None
     workflow = ctx.take_workflow(case.id, case.lock_version)
@@ -108,14 +192,14 @@ def load_workflow(ctx: Prflow, case: Case, compiled: CompiledDefinition, dues: D
 
 def mirror_and_save(
     session: Session,
-    case: Case,
+    case: Case | HeldCase,
     compiled: CompiledDefinition,
     workflow: Any,
     dues: DueTimes,
     now: datetime,
     actor: str,
     loaded_version: int,
-    loaded_rows: Sequence[TaskRow] | None = None,
+    loaded_rows: Sequence[TaskRow | HeldTask] | None = None,
 ) -> None:
     """Mirror ready user tasks and waiting timers into rows; save state if nobody raced us.
 
@@ -137,7 +221,7 @@ def mirror_and_save(
         ).all()
     open_rows = {row.spiff_task_id: row for row in loaded_rows if row.status in OPEN_TASK}
     ready_ids = set()
-    new_rows: list[TaskRow] = []
+    connection = connection_of(session)
     for spiff_task in runtime.ready_user_tasks(workflow):
         spiff_id = str(spiff_task.id)
         ready_ids.add(spiff_id)
@@ -145,26 +229,22 @@ def mirror_and_save(
             continue
         info = compiled.user_tasks[runtime.element_id(spiff_task)]
         due_text, due = dues.of(spiff_task)
-        new_rows.append(
-            TaskRow(
-                case_id=case.id, spiff_task_id=spiff_id, element_id=info.element_id,
-                name=info.name, role=info.role, form=info.form, status=TaskStatus.READY,
-                created_at=now, due_text=due_text, due_at=due,
-            )
-        )  # fmt: skip
-    if new_rows:
-        session.add_all(new_rows)
-        session.flush()  # one batch for the new rows' ids, which their events carry
-    for row in new_rows:
+        values = {
+            "case_id": case.id, "spiff_task_id": spiff_id, "element_id": info.element_id,
+            "name": info.name, "role": info.role, "form": info.form,
+            "status": TaskStatus.READY.value, "created_at": now, "due_text": due_text,
+            "due_at": due, "due_sort": due if due is not None else NO_DUE,
+        }  # fmt: skip
+        # A Core insert on a statement built once (the new row's id comes back with it):
+        # no ORM object is needed, the events below carry all that is read of the row.
+        new_id = connection.execute(_INSERT_TASK, values).scalar_one()
         task_event(
-            session, case, row, ev.TaskReady, actor, now, due_text=row.due_text,
-            due_at=row.due_at.isoformat() if row.due_at else None,
-            spiff_task_id=row.spiff_task_id,
+            session, case, NewTask(new_id, info.element_id, info.role), ev.TaskReady, actor, now,
+            due_text=due_text, due_at=due.isoformat() if due else None, spiff_task_id=spiff_id,
         )  # fmt: skip
     for spiff_id, row in open_rows.items():
         if spiff_id not in ready_ids:
-            row.status = TaskStatus.CANCELLED
-            session.add(row)
+            set_columns(session, row, status=TaskStatus.CANCELLED.value)
             task_event(session, case, row, ev.TaskCancelled, actor, now)
     if compiled.has_timers:  # otherwise the case can have no pending_timer rows to sync
         _sync_timers(session, case.id, workflow)
@@ -174,7 +254,7 @@ def mirror_and_save(
 
 def save_state(
     session: Session,
-    case: Case,
+    case: Case | HeldCase,
     state: str,
     loaded_version: int,
     status: CaseStatus,
@@ -188,23 +268,46 @@ def save_state(
         "status": status.value,
         "completed_at": completed_at,
     }
-    result = session.execute(
-        update(Case)
-        .where(col(Case.id) == case.id, col(Case.lock_version) == loaded_version)
-        .values(**values)
+    session.flush()  # ORM changes staged before this (none on the hot path) go first
+    result = connection_of(session).execute(
+        _SAVE_STATE, {"case_id_": case.id, "loaded_": loaded_version, **values}
     )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    if result.rowcount != 1:
         actual = session.execute(select(Case.lock_version).where(Case.id == case.id)).scalar()
         raise StaleCase(case.id, loaded_version, actual)
     # Tell the ORM what the UPDATE wrote instead of reading the (large) state back.
-    for name, value in values.items():
-        set_committed_value(case, name, value)
+    _remember(case, values)
+
+
+def set_columns(session: Session, row: TaskRow | HeldTask, **values: Any) -> None:
+    """``UPDATE task SET ... WHERE id`` for a row the caller holds (and has locked), and the
+    held object says the same, without the unit of work (a plain statement built once)."""
+    assert row.id is not None
+    connection_of(session).execute(_UPDATE_TASK, {"task_id_": row.id, **values})
+    _remember(row, values)
+
+
+class TaskLike(Protocol):
+    """What an event about a task reads of it: a stored row or one just inserted."""
+
+    @property
+    def id(self) -> int | None: ...
+    @property
+    def element_id(self) -> str: ...
+    @property
+    def role(self) -> str: ...
+
+
+class NewTask(NamedTuple):
+    id: int
+    element_id: str
+    role: str
 
 
 def task_event(
     session: Session,
-    case: Case,
-    row: TaskRow,
+    case: Case | HeldCase,
+    row: TaskLike,
     kind: type[ev.TaskEvent],
     actor: str,
     now: datetime,

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Select, case, func, or_
+from sqlalchemy import Select, case, func, or_, union_all
 from sqlmodel import Session, col, select
 
 from engine import bounds
@@ -291,16 +291,27 @@ def task_page(
     """One page of the tasks ``f`` selects, most urgent first."""
     size = page_size(limit)
     cursor = decode_cursor(after) if after is not None else None
-    streams = []
     connection = session.connection()
-    for query in branches(f):
-        rows = connection.execute(_after(query, cursor).limit(size + 1)).all()
-        streams.append([(row.due_sort, row.id, row) for row in rows])
-    merged = list(itertools.islice(heapq.merge(*streams, key=lambda r: (r[0], r[1])), size + 1))
+    queries = [_after(query, cursor).limit(size + 1) for query in branches(f)]
+    if len(queries) > 1 and connection.dialect.name == "postgresql":
+        # One round trip for every branch: each stays its own LIMIT-ed index range inside
+        # the UNION ALL; the (at most branches x page) rows are put in order here.
+        rows = connection.execute(union_all(*queries)).all()
+        streams = [sorted(((row.due_sort, row.id, row) for row in rows), key=_order)]
+    else:
+        streams = [
+            [(row.due_sort, row.id, row) for row in connection.execute(query).all()]
+            for query in queries
+        ]
+    merged = list(itertools.islice(heapq.merge(*streams, key=_order), size + 1))
     items = [_task_view(row) for _, _, row in merged[:size]]
     more = len(merged) > size
     last = merged[size - 1] if more else None
     return Page(items, encode_cursor(last[0], last[1]) if last is not None else None)
+
+
+def _order(entry: tuple[datetime, int, Any]) -> tuple[datetime, int]:
+    return entry[0], entry[1]
 
 
 def task_count(session: Session, f: TaskFilter) -> int:
@@ -321,8 +332,9 @@ def task_view(session: Session, task_id: int) -> TaskView:
     return _task_view(row)
 
 
-def task_view_of(row: TaskRow, case: Case) -> TaskView:
-    """The view of a row the caller already holds, with its (already loaded) case."""
+def task_view_of(row: Any, case: Any) -> TaskView:
+    """The view of a row the caller already holds (a ``TaskRow`` or a held copy), with its
+    (already loaded) case."""
     return _task_view(row, case)
 
 
@@ -474,7 +486,62 @@ def on_time_counts(session: Session, f: CompletedFilter) -> tuple[int, int]:
     return int(total), int(done or 0)
 
 
-def completion_spans(session: Session, f: CompletedFilter) -> list[tuple[datetime, datetime]]:
-    """(arrived, completed) of each completed task: two columns, for the median times."""
-    rows = session.exec(_completed(f, col(TaskRow.created_at), col(TaskRow.completed_at)))  # type: ignore[call-overload]
-    return [(created, done) for created, done in rows]
+@dataclass(frozen=True)
+class CompletedFigures:
+    """The on-time counts and median times of the completed tasks a filter selects."""
+
+    total: int
+    on_time: int
+    median_elapsed: timedelta | None  # clock time, created_at -> completed_at
+    median_working: timedelta | None  # office time, as counted when each was completed
+
+
+def completed_figures(session: Session, f: CompletedFilter) -> CompletedFigures:
+    """Counts and medians in the database, from the times each completion stored
+    (``elapsed_us``, ``working_us``): no row of the period comes to Python.
+
+    PostgreSQL takes everything in one aggregate (``percentile_cont``, which averages the
+    two middle values of an even count, as ``statistics.median`` does). SQLite has no
+    percentile: it counts, then reads the one or two middle values of each column with an
+    ordered ``LIMIT``/``OFFSET`` over the period's range of ``ix_task_done``.
+    """
+    on_time = func.sum(case((col(TaskRow.completed_at) <= col(TaskRow.due_at), 1), else_=0))
+    elapsed, working = col(TaskRow.elapsed_us), col(TaskRow.working_us)
+    if session.get_bind().dialect.name == "postgresql":
+        aggregates = (
+            func.count(col(TaskRow.id)),
+            on_time,
+            func.percentile_cont(0.5).within_group(elapsed),
+            func.percentile_cont(0.5).within_group(working),
+        )
+        total, done, mid_elapsed, mid_working = session.execute(_completed(f, *aggregates)).one()
+        return CompletedFigures(
+            int(total), int(done or 0), _microseconds(mid_elapsed), _microseconds(mid_working)
+        )
+    counts = (func.count(col(TaskRow.id)), on_time, func.count(elapsed), func.count(working))
+    total, done, with_elapsed, with_working = session.execute(_completed(f, *counts)).one()
+    return CompletedFigures(
+        int(total), int(done or 0),
+        _middle(session, f, elapsed, int(with_elapsed)),
+        _middle(session, f, working, int(with_working)),
+    )  # fmt: skip
+
+
+def _middle(session: Session, f: CompletedFilter, column: Any, count: int) -> timedelta | None:
+    """The median of ``column`` over ``count`` non-null values: one or two rows read."""
+    if count == 0:
+        return None
+    query = (
+        _completed(f, column)
+        .where(column.is_not(None))
+        .order_by(column)
+        .limit(2 - count % 2)
+        .offset((count - 1) // 2)
+    )
+    values = [int(value) for value in session.execute(query).scalars()]
+    return _microseconds(values[0] if len(values) == 1 else (values[0] + values[1]) / 2)
+
+
+def _microseconds(value: float | int | None) -> timedelta | None:
+    # timedelta rounds a half microsecond to even, as the Python median always did.
+    return None if value is None else timedelta(microseconds=float(value))

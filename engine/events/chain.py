@@ -19,21 +19,24 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from datetime import UTC, datetime
+from typing import Any, Protocol
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import Engine
-from sqlmodel import Session, select
+from sqlalchemy import Engine, bindparam, insert, select, update
+from sqlmodel import Session
 
 from engine.errors import EngineError
 from engine.events.keys import Keyring, keyring
 from engine.events.types import EventBody, EventType
 from engine.settings import Settings
-from engine.store.tables import Case, ChainHead, Event
+from engine.store.db import connection_of, is_sqlite
+from engine.store.tables import ChainHead, Event
 
 GENESIS_HASH = "0" * 64
 SYSTEM_CHAIN = "system"
 _STAGED = "prflow_staged_events"
 _BEFORE_COMMIT = "before_commit"
+_HEADS = "prflow_known_heads"
 
 # The keys each database engine signs with, registered by ``engine.context.Prflow``: events
 # are staged deep inside use cases that only hold a session, and signed at its commit.
@@ -118,32 +121,53 @@ def append(
     version: int | None = None,
 ) -> None:
     """Stage one event; it is chained and written when the session's command commits."""
-    staged: list[Event] | None = session.info.get(_STAGED)
+    staged: list[dict[str, Any]] | None = session.info.get(_STAGED)
     if staged is None:
         staged = session.info[_STAGED] = []
         session.info.setdefault(_BEFORE_COMMIT, []).append(write_staged)
+    # A plain row, not an ORM object: staged events are only ever inserted, in one batch.
     staged.append(
-        Event(
-            at=at,
-            type=body.TYPE.value,
-            actor=actor,
-            case_id=case_id,
-            task_id=task_id,
-            process_key=process_key,
-            version=version,
-            payload=body.payload(),
-            chain=chain_of(case_id),
-            chain_seq=0,
-            key_id="",
-            prev_hash="",
-            hash="",
-        )
+        {
+            "at": at,
+            "type": body.TYPE.value,
+            "actor": actor,
+            "case_id": case_id,
+            "task_id": task_id,
+            "process_key": process_key,
+            "version": version,
+            "payload": body.payload(),
+            "chain": chain_of(case_id),
+        }
     )
+
+
+def known_head(session: Session, chain: str, seq: int | None, mac: str | None) -> None:
+    """Tell ``write_staged`` where ``chain`` ends, as read under the database's write lock.
+
+    Only SQLite takes its write lock at ``BEGIN`` (``store.db.write_session``), so only there
+    is a head read earlier in the command still the head at commit; it then saves the
+    head's ``SELECT``. ``seq`` None: the chain has no head row yet. Elsewhere this is a no-op
+    and the head is read and locked at commit. The database's triggers refuse events that
+    do not extend their chain, so a wrong hint could fail a command but never fork a chain.
+    """
+    if is_sqlite(session.get_bind().engine):
+        session.info.setdefault(_HEADS, {})[chain] = (seq, mac)
+
+
+class CaseLike(Protocol):
+    """What an event about a case is stamped with: a ``Case`` row or a held copy of one."""
+
+    @property
+    def id(self) -> int | None: ...
+    @property
+    def process_key(self) -> str: ...
+    @property
+    def version(self) -> int: ...
 
 
 def append_for_case(
     session: Session,
-    case: Case,
+    case: CaseLike,
     body: EventBody,
     *,
     at: datetime,
@@ -157,9 +181,25 @@ def append_for_case(
     )  # fmt: skip
 
 
+_EVENT = Event.__table__  # type: ignore[attr-defined]
+_HEAD = ChainHead.__table__  # type: ignore[attr-defined]
+# Built once: a commit runs these with new values, never new statements.
+_INSERT_EVENTS = insert(_EVENT)
+_INSERT_HEAD = insert(_HEAD)
+_LOCK_HEAD = (
+    select(_HEAD.c.seq, _HEAD.c.hash).where(_HEAD.c.chain == bindparam("chain")).with_for_update()
+)
+_MOVE_HEAD = (
+    update(_HEAD)
+    .where(_HEAD.c.chain == bindparam("chain_"))
+    .values(seq=bindparam("seq"), hash=bindparam("hash"))
+)
+
+
 def write_staged(session: Session) -> None:
     """Chain, sign and insert the staged events, then move each touched chain's head once."""
-    staged: list[Event] = session.info.pop(_STAGED, [])
+    staged: list[dict[str, Any]] = session.info.pop(_STAGED, [])
+    heads: dict[str, tuple[int | None, str | None]] = session.info.pop(_HEADS, {})
     if not staged:
         return
     keys = _KEYRINGS.get(session.get_bind().engine)
@@ -167,25 +207,31 @@ def write_staged(session: Session) -> None:
         raise RuntimeError("events written through a database no Prflow registered keys for")
     if isinstance(keys, EngineError):
         raise keys
-    by_chain: dict[str, list[Event]] = defaultdict(list)
+    by_chain: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for event in staged:
-        by_chain[event.chain].append(event)
+        by_chain[event["chain"]].append(event)
+    connection = connection_of(session)
+    rows: list[dict[str, Any]] = []
+    moves: list[dict[str, Any]] = []
     # Heads are locked in name order so two commands touching the same chains never deadlock.
     for chain in sorted(by_chain):
-        head = session.exec(
-            select(ChainHead).where(ChainHead.chain == chain).with_for_update()
-        ).first()
-        if head is None:  # a new case: nobody else can see it before this commit
-            head = ChainHead(chain=chain, seq=0, hash=GENESIS_HASH)
-            session.add(head)
-            session.flush()
-        seq, prev = head.seq, head.hash
+        if chain in heads:
+            found: tuple[int | None, str | None] = heads[chain]
+        else:
+            head = connection.execute(_LOCK_HEAD, {"chain": chain}).first()
+            found = (head.seq, head.hash) if head is not None else (None, None)
+        seq, prev = found
+        if seq is None or prev is None:  # a new case: nobody else can see it before this commit
+            connection.execute(_INSERT_HEAD, {"chain": chain, "seq": 0, "hash": GENESIS_HASH})
+            seq, prev = 0, GENESIS_HASH
+        key_id = keys.current
         for event in by_chain[chain]:
             seq += 1
-            event.chain_seq, event.prev_hash, event.key_id = seq, prev, keys.current
-            event.hash = prev = event_mac(keys, event)
-            session.add(event)
-        session.flush()  # the rows first: the head may only move onto an existing event
-        head.seq, head.hash = seq, prev
-        session.add(head)
-    session.flush()
+            event.update(chain_seq=seq, prev_hash=prev, key_id=key_id)
+            event["hash"] = prev = keys.mac(key_id, canonical(**event))
+            rows.append(event)
+        moves.append({"chain_": chain, "seq": seq, "hash": prev})
+    # The rows first: a head may only move onto an existing event (the database checks).
+    connection.execute(_INSERT_EVENTS, rows)
+    for move in moves:
+        connection.execute(_MOVE_HEAD, move)

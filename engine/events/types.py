@@ -57,7 +57,12 @@ class EventBody:
 
     def payload(self) -> str:
         """The payload column's text (sorted keys, UTF-8 kept as is)."""
-        return json.dumps(dataclasses.asdict(self), sort_keys=True, ensure_ascii=False, default=str)
+        # A shallow dict gives the same JSON as dataclasses.asdict (which deep-copies every
+        # value first, a third of an event's cost) unless a field holds a dataclass.
+        fields = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        if any(dataclasses.is_dataclass(value) for value in fields.values()):
+            fields = dataclasses.asdict(self)
+        return json.dumps(fields, sort_keys=True, ensure_ascii=False, default=str)
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
@@ -105,8 +105,22 @@ def write_session(engine: Engine) -> Iterator[Session]:
         connection.close()
 
 
+_CONNECTION = "prflow_connection"
+
+
+def connection_of(session: Session) -> Connection:
+    """The connection a write session's command runs on, looked up once per command:
+    ``Session.connection()`` costs more than the plain statements it is used for."""
+    connection: Connection | None = session.info.get(_CONNECTION)
+    if connection is None:
+        connection = session.info[_CONNECTION] = session.connection()
+    return connection
+
+
 @contextmanager
-def read_session(engine: Engine, *, snapshot: bool = False) -> Iterator[Session]:
+def read_session(
+    engine: Engine, *, snapshot: bool = False, autocommit: bool = False
+) -> Iterator[Session]:
     """A session for queries; nothing it stages is committed.
 
     Closing (not rolling back) ends the transaction without expiring what was loaded, so
@@ -114,11 +128,19 @@ def read_session(engine: Engine, *, snapshot: bool = False) -> Iterator[Session]
     database as of the first one: PostgreSQL's default READ COMMITTED would let a long
     read (walking the whole event log) see rows committed while it runs. SQLite's read
     transactions are snapshots already.
+
+    ``autocommit`` (PostgreSQL; ignored on SQLite) runs each statement on its own, without
+    ``BEGIN`` and ``ROLLBACK``: two of a worklist page's four round trips. It sees what
+    READ COMMITTED sees (a fresh snapshot per statement); only for reads that stage nothing
+    (an autoflushed write would be committed at once), such as the paged views.
     """
-    if snapshot and not is_sqlite(engine):
-        connection = engine.connect().execution_options(isolation_level="REPEATABLE READ")
+    if (snapshot or autocommit) and not is_sqlite(engine):
+        level = "REPEATABLE READ" if snapshot else "AUTOCOMMIT"
+        connection = engine.connect().execution_options(isolation_level=level)
         try:
-            with Session(bind=connection, expire_on_commit=False) as session:
+            with Session(
+                bind=connection, expire_on_commit=False, autoflush=not autocommit or snapshot
+            ) as session:
                 yield session
         finally:
             connection.close()
