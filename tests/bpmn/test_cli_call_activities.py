@@ -16,9 +16,9 @@ from sqlalchemy import text as sql
 from typer.testing import CliRunner
 
 from cli.main import app
-from engine.bpmn import definitions
 from engine.store.db import connect
-from tests.bpmn.test_cli_diagrams import DIAGRAMS, PEOPLE, Prflow, complete, ok, open_tasks, status
+from tests.bpmn.cli import Prflow, ok, prflow_on
+from tests.bpmn.test_cli_diagrams import DIAGRAMS, PEOPLE, complete, open_tasks, status
 
 CALLER = DIAGRAMS / "camunda7_call_release.bpmn"
 CALLED = DIAGRAMS / "bpmnio_called_review.bpmn"
@@ -29,18 +29,7 @@ DRAFT, REVIEW, PUBLISH = "Activity_0draftc", "Activity_0ioreview", "Activity_0pu
 def prflow(database_url: str) -> Prflow:
     """``prflow ARGS`` on a fresh database with the people of ``test_cli_diagrams``."""
 
-    def invoke(*args: str) -> tuple[int, str, str]:
-        definitions._COMPILED.clear()  # a separate command parses the definitions again
-        result = CliRunner().invoke(app, list(args), env={"PRFLOW_DATABASE_URL": database_url})
-        assert result.exception is None or isinstance(result.exception, SystemExit), (
-            result.exception
-        )
-        return result.exit_code, result.stdout, result.stderr
-
-    assert invoke("db", "upgrade")[0] == 0
-    for login, role in PEOPLE.items():
-        assert invoke("users", "add", login, "--role", role)[0] == 0
-    return invoke
+    return prflow_on(database_url, PEOPLE)
 
 
 def deploy_pair(prflow: Prflow) -> None:

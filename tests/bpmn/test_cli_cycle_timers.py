@@ -12,7 +12,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from freezegun import freeze_time
 
-from tests.bpmn.test_cli_diagrams import DIAGRAMS, Prflow, ok, open_tasks, status
+from tests.bpmn.cli import Prflow, ok
+from tests.bpmn.test_cli_diagrams import DIAGRAMS, open_tasks, status
 from tests.bpmn.test_cli_diagrams import prflow as prflow  # the fixture
 
 C7 = DIAGRAMS / "camunda7_reminder.bpmn"

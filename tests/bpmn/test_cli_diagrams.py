@@ -10,14 +10,11 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from cli.main import app
-from engine.bpmn import definitions
+from tests.bpmn.cli import Prflow, ok, prflow_on
 from tests.factories import P6
 
 DIAGRAMS = Path(__file__).parent / "diagrams"
@@ -32,29 +29,10 @@ PEOPLE = {
     "web": "esao_webmaster",
 }
 
-Prflow = Callable[..., tuple[int, str, str]]
-
 
 @pytest.fixture
 def prflow(database_url: str) -> Prflow:
-    def invoke(*args: str) -> tuple[int, str, str]:
-        definitions._COMPILED.clear()  # a separate command parses the definition again
-        result = CliRunner().invoke(app, list(args), env={"PRFLOW_DATABASE_URL": database_url})
-        assert result.exception is None or isinstance(result.exception, SystemExit), (
-            result.exception
-        )
-        return result.exit_code, result.stdout, result.stderr
-
-    assert invoke("db", "upgrade")[0] == 0
-    for login, role in PEOPLE.items():
-        assert invoke("users", "add", login, "--role", role)[0] == 0
-    return invoke
-
-
-def ok(prflow: Prflow, *args: str) -> str:
-    code, out, err = prflow(*args)
-    assert code == 0, err
-    return out
+    return prflow_on(database_url, PEOPLE)
 
 
 def open_tasks(prflow: Prflow, case: str) -> list[dict[str, object]]:

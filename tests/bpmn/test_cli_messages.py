@@ -8,18 +8,15 @@ Every command starts from an empty compiled-definition cache, as a new process w
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from freezegun import freeze_time
 from sqlmodel import select
-from typer.testing import CliRunner
 
-from cli.main import app
-from engine.bpmn import definitions
 from engine.store.db import connect, read_session
 from engine.store.tables import PendingTimer
+from tests.bpmn.cli import Prflow, ok, prflow_on
 
 DIAGRAMS = Path(__file__).parent / "diagrams"
 RACE = DIAGRAMS / "bpmnio_reply_race.bpmn"
@@ -33,30 +30,10 @@ PEOPLE = {
 }
 START = "2026-06-09T03:00:00+00:00"  # Tuesday 10:00 in Bangkok
 
-Prflow = Callable[..., tuple[int, str, str]]
-
 
 @pytest.fixture
 def prflow(database_url: str) -> Prflow:
-    def invoke(*args: str) -> tuple[int, str, str]:
-        definitions._COMPILED.clear()  # a separate command parses the definition again
-        result = CliRunner().invoke(app, list(args), env={"PRFLOW_DATABASE_URL": database_url})
-        assert result.exception is None or isinstance(result.exception, SystemExit), (
-            result.exception
-        )
-        assert "Traceback" not in result.stderr
-        return result.exit_code, result.stdout, result.stderr
-
-    assert invoke("db", "upgrade")[0] == 0
-    for login, role in PEOPLE.items():
-        assert invoke("users", "add", login, "--role", role)[0] == 0
-    return invoke
-
-
-def ok(prflow: Prflow, *args: str) -> str:
-    code, out, err = prflow(*args)
-    assert code == 0, err
-    return out
+    return prflow_on(database_url, PEOPLE)
 
 
 def shown(prflow: Prflow, case: str) -> dict[str, object]:
