@@ -7,6 +7,7 @@ behind it (for arranging data through the engine's own use cases).
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import httpx
@@ -65,30 +66,29 @@ def populate(ctx: Prflow) -> dict[str, str]:
     return {login: tokens.create(ctx, login, "tests")[0] for login in PEOPLE}
 
 
-@pytest.fixture
-def api(database_url: str) -> Iterator[Api]:
-    ctx = make_ctx(database_url)
+@contextmanager
+def _served(url: str) -> Iterator[Api]:
+    """A populated engine on ``url`` behind a real uvicorn; clients closed at the end."""
+    ctx = make_ctx(url)
     try:
         made = populate(ctx)
-        with serving(create_app(ctx)) as url:
-            world = Api(url, ctx, made)
+        with serving(create_app(ctx)) as served:
+            world = Api(served, ctx, made)
             yield world
             for client in world.clients:
                 client.close()
     finally:
         ctx.close()
+
+
+@pytest.fixture
+def api(database_url: str) -> Iterator[Api]:
+    with _served(database_url) as world:
+        yield world
 
 
 @pytest.fixture
 def sqlite_api(sqlite_url: str) -> Iterator[Api]:
     """The same, on SQLite only: for checks that do not depend on the database."""
-    ctx = make_ctx(sqlite_url)
-    try:
-        made = populate(ctx)
-        with serving(create_app(ctx)) as url:
-            world = Api(url, ctx, made)
-            yield world
-            for client in world.clients:
-                client.close()
-    finally:
-        ctx.close()
+    with _served(sqlite_url) as world:
+        yield world
