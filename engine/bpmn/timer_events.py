@@ -162,13 +162,16 @@ def parse_cycle(text: str) -> Cycle:
             f"the interval {match[3]!r} counts years or months, whose length varies; "
             "write days or weeks (P30D, P4W)"
         )
-    interval = timedelta(
-        weeks=parts.get("weeks", 0),
-        days=parts.get("days", 0),
-        hours=parts.get("hours", 0),
-        minutes=parts.get("minutes", 0),
-        seconds=parts.get("seconds", 0),
-    )
+    try:
+        interval = timedelta(
+            weeks=parts.get("weeks", 0),
+            days=parts.get("days", 0),
+            hours=parts.get("hours", 0),
+            minutes=parts.get("minutes", 0),
+            seconds=parts.get("seconds", 0),
+        )
+    except OverflowError:  # e.g. P99999999999D: beyond any date, so beyond any limit too
+        raise ValueError(f"the interval {match[3]!r} is too long to be a date") from None
     return Cycle(repetitions, start, interval)
 
 

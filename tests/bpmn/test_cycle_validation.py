@@ -71,6 +71,7 @@ def cycle_as(cycle: str) -> tuple[str, str]:
         ("R5000/P1D", "repeats 5000 times; at most 1000"),
         ("R3/P1M", "counts years or months, whose length varies; write days or weeks"),
         ("R3/P4000D", "at most 3650 days apart"),
+        ("R3/P99999999999D", "is too long to be a date"),
         ("R3/2026-06-08T09:00:00/PT4H", "no UTC offset; write one, e.g. 2026-06-08T09:00:00+07"),
         ("R3/2566-06-08T09:00:00+07:00/PT4H", "outside the years 1900-2200"),
         ("R3/PT4H/2026-06-09T09:00:00+07:00", "not a repeating interval prflow reads"),
