@@ -12,6 +12,7 @@ from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, File, Response, UploadFile, status
+from starlette.datastructures import UploadFile as PostedFile
 
 from api.deps import Ctx, CurrentUser
 from api.routes import PROBLEMS
@@ -42,9 +43,7 @@ def upload(
     case_id: CaseId, file: Annotated[UploadFile, File()], ctx: Ctx, user: CurrentUser
 ) -> attachments.AttachmentView:
     """Keep a file on the case; a form's attachment field then names its ``id``."""
-    # One byte past the limit is enough for the engine to refuse a bigger file by its size.
-    content = file.file.read(attachments.MAX_BYTES + 1)
-    return attachments.store(ctx, case_id, file.filename or "", content, user.login)
+    return attachments.store(ctx, case_id, file.filename or "", upload_bytes(file), user.login)
 
 
 @router.get("/cases/{case_id}/attachments", response_model=list[AttachmentOut])
@@ -56,6 +55,12 @@ def list_files(case_id: CaseId, ctx: Ctx, user: CurrentUser) -> list[attachments
 def download(attachment_id: AttachmentId, ctx: Ctx, user: CurrentUser) -> Response:
     view, content = attachments.read(ctx, attachment_id, user.login)
     return file_response(view, content)
+
+
+def upload_bytes(file: PostedFile) -> bytes:
+    """An uploaded file's bytes, read one byte past the server's limit: enough for the
+    engine to refuse a bigger file by its size, without holding all of it."""
+    return file.file.read(attachments.MAX_BYTES + 1)
 
 
 def file_response(view: attachments.AttachmentView, content: bytes) -> Response:

@@ -14,7 +14,7 @@ from fastapi import APIRouter, File, Form, UploadFile
 from fastapi.responses import JSONResponse, Response
 
 from api.deps import Ctx
-from api.routes.attachments import file_response
+from api.routes.attachments import file_response, upload_bytes
 from api.web import text
 from api.web.pages import Csrf, PageShell, Session, back, check_csrf, render
 from engine import clock
@@ -85,8 +85,7 @@ def attach(
 ) -> Response:  # fmt: skip
     """Keep a file on the case (the engine checks who may, its size and its kind)."""
     check_csrf(signed, csrf_token)
-    content = file.file.read(attachments.MAX_BYTES + 1)
-    attachments.store(ctx, case_id, file.filename or "", content, signed.user.login)
+    attachments.store(ctx, case_id, file.filename or "", upload_bytes(file), signed.user.login)
     return back(f"/cases/{case_id}", "attached")
 
 

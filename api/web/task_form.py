@@ -18,6 +18,7 @@ from typing import Any
 from markupsafe import Markup, escape
 from starlette.datastructures import FormData, UploadFile
 
+from api.routes.attachments import upload_bytes
 from engine.cases import attachments
 from engine.context import Prflow
 from engine.forms.definitions import Form, FormField
@@ -75,9 +76,7 @@ def _value(field: FormField, posted: FormData, key: str, where: str) -> Any:
 def _attachment(field: FormField, posted: list[Any], where: str) -> Any:
     for value in posted:
         if isinstance(value, UploadFile) and value.filename:
-            # Read one byte past the server's limit: a bigger file is refused, not cut short.
-            content = value.file.read(attachments.MAX_BYTES + 1)
-            return Upload(where, value.filename, content, field.max_bytes)
+            return Upload(where, value.filename, upload_bytes(value), field.max_bytes)
     for value in posted:
         if isinstance(value, str) and value.isdigit() and len(value) <= 12:
             return {"id": int(value)}  # stored by an earlier, refused try of this form
