@@ -11,17 +11,18 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import Table, bindparam
 from sqlmodel import col, select
 
 from engine import clock
 from engine.accounts.passwords import OPERATOR
-from engine.accounts.users import UserView, get_user
+from engine.accounts.users import ACTOR_COLUMNS, UserView, get_user, user_of, with_actor
 from engine.context import Prflow
 from engine.errors import Conflict, NotFound
 from engine.events import chain as events
 from engine.events.types import TokenCreated, TokenRevoked
-from engine.store.db import read_session, write_session
-from engine.store.tables import ApiToken, User, UserRole
+from engine.store.db import connection_of, read_session, write_session
+from engine.store.tables import ApiToken
 
 PREFIX = "prf_"  # lets secret scanners and people recognise a prflow token
 
@@ -85,18 +86,18 @@ def revoke(ctx: Prflow, token_id: int, actor: str = OPERATOR) -> TokenInfo:
 
 
 def user_for(ctx: Prflow, token: str) -> UserView | None:
-    """The user a live token belongs to, or None for an unknown or revoked token."""
+    """The user a live token belongs to, or None for an unknown or revoked token; a
+    deactivated user's token is refused as their browser session is (``Forbidden``)."""
     # One round trip (every API request starts here): the token's user with their roles.
-    query = (
-        select(User, UserRole.role)
-        .join(ApiToken, col(ApiToken.login) == col(User.login))
-        .outerjoin(UserRole, col(UserRole.login) == col(User.login))
-        .where(col(ApiToken.token_hash) == _digest(token), col(ApiToken.revoked_at).is_(None))
-    )
     with read_session(ctx.db) as session:
-        rows = session.exec(query).all()
+        rows = connection_of(session).execute(_TOKEN_USER, {"digest": _digest(token)}).all()
     if not rows:
         return None
-    user = rows[0][0]
-    roles = tuple(sorted(role for _, role in rows if role is not None))
-    return UserView(user.login, user.display_name, user.unit, roles)
+    return user_of(rows[0][0], [tuple(row) for row in rows])
+
+
+_TOKENS: Table = ApiToken.__table__  # type: ignore[attr-defined]
+_TOKEN_USER = with_actor(
+    select(*ACTOR_COLUMNS).select_from(_TOKENS),  # type: ignore[call-overload]
+    _TOKENS.c.login,
+).where(_TOKENS.c.token_hash == bindparam("digest"), _TOKENS.c.revoked_at.is_(None))

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BindParameter, Select, Table, bindparam
+from sqlalchemy import ColumnElement, Select, Table, bindparam
 from sqlmodel import Session, select
 
 from engine import bounds
@@ -106,7 +106,7 @@ _USER_WITH_ROLES = (
 )
 
 
-def with_actor(query: Select[Any], login: BindParameter[Any]) -> Select[Any]:
+def with_actor(query: Select[Any], login: ColumnElement[Any]) -> Select[Any]:
     """``query`` with ``ACTOR_COLUMNS`` of the user ``login`` joined on (outer joins, so a
     missing user still returns the query's rows, with NULL user columns): a command that
     reads its target anyway learns who acts in the same round trip."""

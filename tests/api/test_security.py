@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from api.app import create_app
-from engine import clock
+from engine import admin, clock
 from engine.accounts import passwords, throttle, tokens
 from engine.accounts.secret import InsecureSecret
 from engine.accounts.throttle import TooManyAttempts
@@ -118,6 +118,17 @@ def test_revoked_and_unknown_tokens_are_refused(sqlite_api: Api) -> None:
     assert forged.get("/api/v1/me").status_code == 401
     listed = {t.id: t for t in tokens.list_tokens(sqlite_api.ctx, "malee")}
     assert listed[info.id].revoked_at is not None
+
+
+def test_a_deactivated_users_token_is_refused_like_their_session(sqlite_api: Api) -> None:
+    token, _ = tokens.create(sqlite_api.ctx, "malee", "script")
+    client = sqlite_api.client(Authorization=f"Bearer {token}")
+    assert client.get("/api/v1/tasks").status_code == 200
+    admin.deactivate_user(sqlite_api.ctx, "malee", "admin", "ย้ายหน่วยงาน")
+    refused = client.get("/api/v1/processes")  # a read that asks nothing more of the user
+    assert refused.status_code == 403 and "deactivated" in refused.json()["detail"]
+    admin.reactivate_user(sqlite_api.ctx, "malee", "admin")
+    assert client.get("/api/v1/processes").status_code == 200
 
 
 @pytest.mark.parametrize("secret", ["", DEMO_SECRET_KEY, "short-secret"])
