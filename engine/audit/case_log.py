@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 
 from engine import bounds
 from engine.errors import NotFound
-from engine.events.types import EventBody, MessageDelivered, TaskEvent, TimerFired, decode
+from engine.events.types import EventBody, TaskEvent, decode
 from engine.store.db import read_session
 from engine.store.tables import Case, Event
 
@@ -37,9 +37,9 @@ class LoggedEvent:
 
     @property
     def element_id(self) -> str | None:
-        if isinstance(self.body, TaskEvent | TimerFired | MessageDelivered):
-            return self.body.element_id or None
-        return None
+        # Every body about one step (task events, timer firings, deliveries) names it.
+        element_id: str = getattr(self.body, "element_id", "")
+        return element_id or None
 
     @property
     def role(self) -> str | None:

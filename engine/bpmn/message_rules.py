@@ -45,7 +45,6 @@ _NOT_CAUGHT_WHY = {
     "startEvent": "a case is started by a person (prflow start), not by a message; start with "
     "a none start event and wait for the message with an intermediate message catch event",
     "endEvent": "prflow sends no messages; use a none end event",
-    "intermediateThrowEvent": "prflow sends no messages; remove it or use a user task",
 }
 
 

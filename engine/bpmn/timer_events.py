@@ -230,7 +230,7 @@ class GatedCycle(CycleTimerEventDefinition):  # type: ignore[misc]
             "missed": due - 1,
         }
         my_task._set_internal_data(event_value=value)
-        _run_repetition(my_task, value["done"], last)
+        _run_repetition(my_task)
 
     def _armed(self, my_task: Any) -> dict[str, Any]:
         value = my_task._get_internal_data("event_value")
@@ -254,7 +254,7 @@ class GatedCycle(CycleTimerEventDefinition):  # type: ignore[misc]
         return value
 
 
-def _run_repetition(waiting: Any, repetition: int, fire_at: datetime) -> None:
+def _run_repetition(waiting: Any) -> None:
     """Run one repetition's path from a completed copy of the waiting boundary task.
 
     The copy is a sibling under the boundary split, so the split's join (which cancels
@@ -266,7 +266,6 @@ def _run_repetition(waiting: Any, repetition: int, fire_at: datetime) -> None:
     fired = split._add_child(waiting.task_spec, TaskState.COMPLETED)
     fired.triggered = True
     fired.data = copy.deepcopy(waiting.data)
-    fired._set_internal_data(repetition=repetition, fire_at=fire_at.isoformat())
     for output in waiting.task_spec.outputs:
         if isinstance(output, BoundaryEventJoin):
             # SpiffWorkflow links every boundary event to the join after the task; only the

@@ -479,13 +479,6 @@ def _completed(f: CompletedFilter, *columns: Any) -> Select[Any]:
     return query
 
 
-def on_time_counts(session: Session, f: CompletedFilter) -> tuple[int, int]:
-    """(completed tasks with a time limit, of them completed by their due time)."""
-    on_time = func.sum(case((col(TaskRow.completed_at) <= col(TaskRow.due_at), 1), else_=0))
-    total, done = session.exec(_completed(f, func.count(col(TaskRow.id)), on_time)).one()  # type: ignore[call-overload]
-    return int(total), int(done or 0)
-
-
 @dataclass(frozen=True)
 class CompletedFigures:
     """The on-time counts and median times of the completed tasks a filter selects."""

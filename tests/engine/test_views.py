@@ -14,7 +14,7 @@ from sqlalchemy import event, select, text
 from sqlmodel import col
 
 from engine.cases import kpi, overdue, service
-from engine.cases.views import MAX_PAGE_SIZE, CompletedFilter, on_time_counts, task_view
+from engine.cases.views import MAX_PAGE_SIZE, CompletedFilter, completed_figures, task_view
 from engine.context import Prflow
 from engine.errors import InvalidInput
 from engine.store.db import is_sqlite, read_session, write_session
@@ -151,7 +151,8 @@ def test_every_view_query_reads_an_index_in_order(ctx: Prflow) -> None:
 def test_on_time_counts_match_the_rows(ctx: Prflow) -> None:
     _fill(ctx, 200)
     with read_session(ctx.db) as session:
-        total, on_time = on_time_counts(session, CompletedFilter())
+        figures = completed_figures(session, CompletedFilter())
+        total, on_time = figures.total, figures.on_time
         rows = session.exec(
             text("SELECT id FROM task WHERE status = 'completed' AND due_at IS NOT NULL")  # type: ignore[call-overload]
         ).all()
