@@ -117,7 +117,7 @@ def _page(
         returned = case_pages.sent_back(ctx, task.case_id, task.element_id)
     choices = [Choice(v, text.choice_label(shell.lang, v)) for v in step.choices]
     actions = permissions.task_actions(user, task)
-    form = case_pages.task_form(ctx, task.process_key, task.version, task.form, task.case_id)
+    form = case_pages.task_form(ctx, task)
     form_html = None
     if form is not None and Action.COMPLETE in actions:
         hidden = {CSRF_FIELD: shell.csrf, "case_version": str(task.case_lock_version)}
@@ -172,7 +172,7 @@ def _complete(
     task = service.task(ctx, task_id)
     permissions.require(user, Action.COMPLETE, task)
     version = str(posted.get("case_version", ""))
-    form = case_pages.task_form(ctx, task.process_key, task.version, task.form, task.case_id)
+    form = case_pages.task_form(ctx, task)
     if form is not None:
         data: dict[str, Any] = task_form.read(form, posted)
         typed: dict[str, Any] = data

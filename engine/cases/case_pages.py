@@ -24,7 +24,8 @@ from typing import Any
 from lxml import etree
 from sqlmodel import col, select
 
-from engine.cases.deployment import called_rows, compiled_row, forms_of, pins_of
+from engine.cases.deployment import called_rows, compiled_row, forms_of, pins_of, step_owner
+from engine.cases.views import TaskView
 from engine.context import Prflow
 from engine.errors import NotFound
 from engine.forms.definitions import Form
@@ -126,17 +127,14 @@ def step_names(
     return names
 
 
-def task_form(
-    ctx: Prflow, process_key: str, version: int, form_id: str | None, case_id: int | None = None
-) -> Form | None:
-    """The form deployed with this version for a task; None for versions without forms."""
-    if form_id is None:
+def task_form(ctx: Prflow, task: TaskView) -> Form | None:
+    """The form a task is completed with: the one deployed with the version its step belongs
+    to (as the completion checks it); None for versions without forms."""
+    if task.form is None:
         return None
-    for row in _with_called(ctx, process_key, version, case_id):
-        forms = forms_of(row)
-        if form_id in forms:
-            return forms.get(form_id)
-    return None
+    rows = _with_called(ctx, task.process_key, task.version, task.case_id)
+    forms = forms_of(step_owner(rows, task.element_id))
+    return forms.get(task.form) if task.form in forms else None
 
 
 def step_info(

@@ -19,7 +19,7 @@ case's definition from the pinned versions on every command.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -447,11 +447,15 @@ def step_forms(
 ) -> FormCatalogue:
     """The forms deployed with the version a case's step belongs to: the case's own, or the
     pinned called version that has the step (ids are unique within one call tree)."""
-    if element_id not in compiled_row(row).user_tasks:
-        for each in called_rows(session, pins).values():
-            if element_id in compiled_row(each).user_tasks:
-                return forms_of(each)
-    return forms_of(row)
+    if element_id in compiled_row(row).user_tasks:
+        return forms_of(row)  # the common case asks nothing of the database
+    return forms_of(step_owner([row, *called_rows(session, pins).values()], element_id))
+
+
+def step_owner(rows: Sequence[Definition], element_id: str) -> Definition:
+    """Of a case's version and its pinned called versions (the case's first), the one whose
+    diagram has the step; the case's own when none has it."""
+    return next((r for r in rows if element_id in compiled_row(r).user_tasks), rows[0])
 
 
 def case_forms(session: Session, row: Definition, pins: Mapping[str, int]) -> FormCatalogue:
