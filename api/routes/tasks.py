@@ -55,7 +55,11 @@ def _fields(task: TaskView) -> dict[str, object]:
 
 
 def _out(ctx: Prflow, user: UserView, task_id: int) -> Task:
-    task = service.task(ctx, task_id)
+    """The task as it is after a command (read again: the command may have moved it on)."""
+    return _shown(user, service.task(ctx, task_id))
+
+
+def _shown(user: UserView, task: TaskView) -> Task:
     actions = sorted(a.value for a in permissions.task_actions(user, task))
     return Task.model_validate({**_fields(task), "actions": actions})
 
@@ -100,8 +104,7 @@ def bulk_reassign(body: BulkReassign, ctx: Ctx, user: CurrentUser, lang: Lang) -
 @router.get("/{task_id}", response_model=Task)
 def get_task(task_id: TaskId, ctx: Ctx, user: CurrentUser, response: Response) -> Task:
     """A task, with what you may do now; its ``ETag`` is the case version for ``If-Match``."""
-    _task(ctx, user, task_id, Action.VIEW)
-    task = _out(ctx, user, task_id)
+    task = _shown(user, _task(ctx, user, task_id, Action.VIEW))
     response.headers["ETag"] = f'"{task.case_version}"'
     return task
 
@@ -147,10 +150,10 @@ def _each(
 ) -> BulkOutcome:  # fmt: skip
     try:
         _task(ctx, user, task_id, action)
-        if reason is None:
+        if action is Action.CLAIM:
             service.claim(ctx, task_id, user.login)
         else:
-            service.reassign(ctx, [task_id], to or "", user.login, reason)
+            service.reassign(ctx, [task_id], to or "", user.login, reason or "")
         item = _item(service.task(ctx, task_id))
         return BulkOutcome(task_id=task_id, ok=True, task=item)
     except EngineError as err:
