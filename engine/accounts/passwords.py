@@ -27,7 +27,7 @@ from engine.store.db import read_session, write_session
 from engine.store.tables import UserPassword
 
 MIN_LENGTH = 8
-MAX_LOGGED_LOGIN = 64  # what someone typed as a login is logged, but not without bound
+MAX_LOGGED_LOGIN = 64  # the most of a typed login that is kept (throttle rows, events)
 OPERATOR = "operator"  # the actor of commands run at the server's shell, which need no --as
 _HASHER = PasswordHasher()
 _DUMMY_HASH = _HASHER.hash("prflow-no-such-user")
@@ -60,10 +60,12 @@ def set_password(ctx: Prflow, login: str, password: str, actor: str = OPERATOR) 
 def sign_in(ctx: Prflow, login: str, password: str, now: datetime | None = None) -> UserView:
     """The user whose password this is; ``SignInFailed`` or ``TooManyAttempts`` otherwise."""
     now = now or clock.now()
+    # What was typed as a login is counted and logged, but not without bound; check, record
+    # and clear must count the same text, or a long login would never be throttled.
     who = login[:MAX_LOGGED_LOGIN]
     try:
         with read_session(ctx.db) as session:
-            throttle.check(session, login, now)
+            throttle.check(session, who, now)
             stored = session.exec(
                 select(UserPassword.hash).where(UserPassword.login == login)
             ).first()
@@ -73,11 +75,11 @@ def sign_in(ctx: Prflow, login: str, password: str, now: datetime | None = None)
         raise
     if not _matches(stored or _DUMMY_HASH, password) or stored is None:
         with write_session(ctx.db) as session:
-            throttle.record_failure(session, login, now)
+            throttle.record_failure(session, who, now)
             events.append(session, SignInRefused(who, "wrong_password"), at=now, actor=who)
         raise SignInFailed()
     with write_session(ctx.db) as session:
-        throttle.clear(session, login)
+        throttle.clear(session, who)
         user = get_user(session, login)
         events.append(session, SignedIn(login), at=now, actor=login)
         return user

@@ -49,7 +49,7 @@ def record_failure(session: Session, login: str, now: datetime) -> None:
             col(SignInFailure.login) == login, col(SignInFailure.at) <= now - WINDOW
         )
     )
-    session.add(SignInFailure(login=login[:64], at=now))
+    session.add(SignInFailure(login=login, at=now))  # bounded by passwords.sign_in
 
 
 def clear(session: Session, login: str) -> None:

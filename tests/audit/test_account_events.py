@@ -59,3 +59,17 @@ def test_sign_ins_passwords_and_tokens_are_logged_without_secrets(ctx: Prflow) -
         payloads = " ".join(e.payload for e in session.exec(select(Event)).all())
     assert SECRET not in payloads and token not in payloads and "argon2" not in payloads
     assert verify_chain(ctx.db, ctx.keyring).ok
+
+
+def test_a_long_typed_login_is_throttled_like_any_other(ctx: Prflow) -> None:
+    """What is typed as a login is cut to a bound, and counted by that same text."""
+    typed = "x" * 100
+    with freeze_time(datetime(2026, 6, 8, 2, 0, tzinfo=UTC)):
+        for _ in range(throttle.MAX_FAILURES):
+            with pytest.raises(passwords.SignInFailed):
+                passwords.sign_in(ctx, typed, "wrong password!")
+        with pytest.raises(throttle.TooManyAttempts):
+            passwords.sign_in(ctx, typed, "wrong password!")
+    logged = account_events(ctx)
+    assert {actor for actor, _, _ in logged} == {"x" * passwords.MAX_LOGGED_LOGIN}
+    assert logged[-1][2]["reason"] == "locked"
