@@ -261,7 +261,4 @@ def time_left(ctx: Prflow, due_at: datetime, now: datetime) -> timedelta:
 
 def working_day(ctx: Prflow) -> timedelta:
     """How long one working day is in this office's hours."""
-    total = timedelta(0)
-    for start, end in ctx.calendar.hours.sessions:
-        total += datetime.combine(datetime.min, end) - datetime.combine(datetime.min, start)
-    return total
+    return ctx.calendar.hours.day_length
