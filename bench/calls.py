@@ -21,6 +21,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bench.steps import open_task_id
 from engine.accounts import users
 from engine.cases import deployment, service
 from engine.context import Prflow
@@ -64,9 +65,7 @@ def main() -> None:
         sizes: list[int] = []
         for _ in range(args.loops):
             for login, data in (("pr", {"headline": "h"}), ("director", {"decision": "revise"})):
-                task_id = next(
-                    t.id for t in service.show(ctx, case_id).tasks if t.status in service.OPEN
-                )
+                task_id = open_task_id(ctx, case_id)
                 began = time.perf_counter()
                 service.complete(ctx, task_id, data, login)
                 steps.append(time.perf_counter() - began)

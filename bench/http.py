@@ -249,12 +249,8 @@ def main() -> None:
     parser.add_argument("--completions", type=int, default=300)
     parser.add_argument("--staff", type=int, default=200)
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument(
-        "--postgres", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-    )
-    parser.add_argument(
-        "--skip", nargs="*", default=[], choices=["worklist", "completions", "load"]
-    )
+    parser.add_argument("--postgres", default=POSTGRES)
+    parser.add_argument("--skip", nargs="*", default=[], choices=PARTS)
     args = parser.parse_args()
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
           f"{platform.python_version()}, {datetime.now(UTC):%Y-%m-%d}")  # fmt: skip
