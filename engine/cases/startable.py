@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlmodel import select
+from sqlmodel import Session, select
 
-from engine.accounts.users import get_user
+from engine.accounts.users import UserView, get_user
 from engine.cases.deployment import compiled_row, forms_of, start_form, startable_version
 from engine.cases.permissions import Action, process_actions
 from engine.cases.views import process_view
@@ -35,25 +35,28 @@ def startable(ctx: Prflow, actor: str) -> list[Startable]:
     """The processes ``actor`` may start now, by name (withdrawn-only processes left out)."""
     with read_session(ctx.db) as session:
         user = get_user(session, actor)
-        found: list[Startable] = []
-        for key in session.exec(select(Definition.key).distinct()).all():
-            try:
-                definition = startable_version(session, key)
-            except Conflict:
-                continue  # every version withdrawn: nothing to start until one is restored
-            view = process_view(key, compiled_row(definition))
-            if Action.START in process_actions(user, view):
-                forms = forms_of(definition)
-                form = forms.get(start_form(key)) if start_form(key) in forms else None
-                found.append(Startable(key, definition.name, definition.version, form))
+        keys = session.exec(select(Definition.key).distinct()).all()
+        found = [s for s in (_startable(session, user, key) for key in keys) if s is not None]
     return sorted(found, key=lambda s: (s.name, s.key))
 
 
 def one(ctx: Prflow, actor: str, key: str) -> Startable:
     """The process ``key`` if ``actor`` may start it; ``NotFound`` names what they may start."""
-    listed = startable(ctx, actor)
-    for process in listed:
-        if process.key == key:
-            return process
-    may = ", ".join(p.key for p in listed) or "none"
+    with read_session(ctx.db) as session:
+        found = _startable(session, get_user(session, actor), key)
+    if found is not None:
+        return found
+    may = ", ".join(p.key for p in startable(ctx, actor)) or "none"
     raise NotFound("process that you may start", key, f"{actor} may start: {may}")
+
+
+def _startable(session: Session, user: UserView, key: str) -> Startable | None:
+    try:
+        definition = startable_version(session, key)
+    except (Conflict, NotFound):
+        return None  # never deployed, or every version withdrawn until one is restored
+    if Action.START not in process_actions(user, process_view(key, compiled_row(definition))):
+        return None
+    forms = forms_of(definition)
+    form = forms.get(start_form(key)) if start_form(key) in forms else None
+    return Startable(key, definition.name, definition.version, form)
